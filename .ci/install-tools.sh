@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Install the pinned CI checking tools into .ci/venv (Python) and
+# .ci/node_modules (Node). Idempotent: skips steps whose inputs are unchanged.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+hash_of() { sha256sum "$@" | sha256sum | cut -d' ' -f1; }
+
+# --- Python: openapi-spec-validator, schemathesis ---------------------------
+VENV=.ci/venv
+PY_STAMP="$VENV/.requirements.sha256"
+py_hash="$(hash_of .ci/requirements.txt)"
+if [[ -x "$VENV/bin/python" && -f "$PY_STAMP" && "$(cat "$PY_STAMP")" == "$py_hash" ]]; then
+  echo "install-tools: $VENV up to date"
+else
+  echo "install-tools: installing Python tools into $VENV"
+  [[ -x "$VENV/bin/python" ]] || python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r .ci/requirements.txt
+  echo "$py_hash" > "$PY_STAMP"
+fi
+
+# --- Node: @redocly/cli, @stoplight/prism-cli -------------------------------
+NODE_STAMP=.ci/node_modules/.package-lock.sha256
+node_hash="$(hash_of .ci/package.json .ci/package-lock.json)"
+if [[ -x .ci/node_modules/.bin/redocly && -x .ci/node_modules/.bin/prism \
+      && -f "$NODE_STAMP" && "$(cat "$NODE_STAMP")" == "$node_hash" ]]; then
+  echo "install-tools: .ci/node_modules up to date"
+else
+  echo "install-tools: npm ci in .ci"
+  npm ci --prefix .ci --no-audit --no-fund
+  echo "$node_hash" > "$NODE_STAMP"
+fi

@@ -1,0 +1,263 @@
+//! Produces `$OUT_DIR/enkash_generated.rs`, the generated client that `src/generated.rs` includes.
+//!
+//! * Default: copies the reviewed code out of `generated/enkash.snap` (an insta snapshot: a short
+//!   header, then Rust source). Consumers compile no code generator.
+//! * Feature `codegen`: loads `spec/enkash.yaml`, checks the conventions the client relies on,
+//!   generates the client with progenitor and formats it with prettyplease. The snapshot test
+//!   (`tests/generated_code.rs`) then fails until the new code is accepted into `generated/`.
+//!
+//! Every failure names the file and, where there is one, the spec path or schema at fault.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const SNAPSHOT: &str = "generated/enkash.snap";
+const OUTPUT: &str = "enkash_generated.rs";
+
+fn main() -> ExitCode {
+    let out_dir = match std::env::var_os("OUT_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => return fail("OUT_DIR is not set; build.rs must run under cargo"),
+    };
+    let produced = if cfg!(feature = "codegen") {
+        codegen_or_not::generate()
+    } else {
+        extract_snapshot(Path::new(SNAPSHOT))
+    };
+    let code = match produced {
+        Ok(code) => code,
+        Err(message) => return fail(&message),
+    };
+    let target = out_dir.join(OUTPUT);
+    if let Err(err) = std::fs::write(&target, code) {
+        return fail(&format!("cannot write {}: {err}", target.display()));
+    }
+    ExitCode::SUCCESS
+}
+
+/// Prints the message as a cargo error and fails the build without a panic backtrace.
+fn fail(message: &str) -> ExitCode {
+    for line in message.lines() {
+        println!("cargo::error={line}");
+    }
+    eprintln!("error: {message}");
+    ExitCode::FAILURE
+}
+
+/// Returns the Rust source stored in an insta snapshot file (everything after its `---` header).
+fn extract_snapshot(path: &Path) -> Result<String, String> {
+    println!("cargo::rerun-if-changed={}", path.display());
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| format!("cannot read {}: {err}", path.display()))?;
+    let body = text
+        .strip_prefix("---\n")
+        .and_then(|rest| rest.split_once("\n---\n"))
+        .map(|(_header, body)| body)
+        .ok_or_else(|| {
+            format!(
+                "{}: not an insta snapshot (expected a `---` header); regenerate it with \
+                 `cargo insta test --features codegen --accept`",
+                path.display()
+            )
+        })?;
+    Ok(body.to_owned())
+}
+
+#[cfg(not(feature = "codegen"))]
+mod codegen_or_not {
+    pub fn generate() -> Result<String, String> {
+        unreachable!("only called with the codegen feature")
+    }
+}
+
+#[cfg(feature = "codegen")]
+mod codegen_or_not {
+    use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
+    use serde_yaml::Value;
+
+    const SPEC: &str = "spec/enkash.yaml";
+    /// State the generated `Client` carries for the hand-written hooks (tokens, retries, ...).
+    const INNER_TYPE: &str = "crate::client::ClientState";
+
+    /// Hand-written Rust types that stand in for shared spec schemas (why: README, "Generated code").
+    const REPLACEMENTS: &[(&str, &str)] = &[
+        ("Amount", "crate::money::Amount"),
+        ("Quantity", "crate::money::Quantity"),
+        ("Timestamp", "crate::time::Timestamp"),
+        ("Secret", "crate::secret::Secret"),
+        // Two documented shapes whose snake_case names collide in Rust: decoded by hand with aliases.
+        ("OAuthTokenResponse", "crate::auth::TokenResponse"),
+    ];
+    /// Only these schemas may be `type: number`; they become exact decimals, never `f64`.
+    const DECIMAL_SCHEMAS: &[&str] = &["Amount", "Quantity"];
+    /// Marks an enumeration that only the client sends: it stays a closed, generated enum.
+    /// Every other enumeration component is server-sent and becomes an open enum in `crate::enums`.
+    const REQUEST_ONLY: &str = "x-request-only";
+
+    pub fn generate() -> Result<String, String> {
+        println!("cargo::rerun-if-changed={SPEC}");
+        let text =
+            std::fs::read_to_string(SPEC).map_err(|err| format!("cannot read {SPEC}: {err}"))?;
+        let value: Value =
+            serde_yaml::from_str(&text).map_err(|err| format!("{SPEC}: invalid YAML: {err}"))?;
+        let problems = check_conventions(&value);
+        if !problems.is_empty() {
+            return Err(format!(
+                "{SPEC} breaks the spec conventions:\n  {}",
+                problems.join("\n  ")
+            ));
+        }
+        let spec: openapiv3::OpenAPI = serde_path_to_error::deserialize(value.clone())
+            .map_err(|err| format!("{SPEC}: at `{}`: {}", err.path(), err.inner()))?;
+
+        let inner_type: proc_macro2::TokenStream = INNER_TYPE
+            .parse()
+            .map_err(|err| format!("build.rs: INNER_TYPE `{INNER_TYPE}`: {err}"))?;
+        let mut settings = GenerationSettings::new();
+        settings
+            .with_interface(InterfaceStyle::Builder)
+            .with_tag(TagStyle::Merged)
+            .with_map_type("::std::collections::BTreeMap")
+            .with_inner_type(inner_type);
+        for (schema, rust_type) in REPLACEMENTS {
+            settings.with_replacement(schema, rust_type, [TypeImpl::Display].into_iter());
+        }
+        for name in open_enum_names(&value) {
+            settings.with_replacement(
+                &name,
+                format!("crate::enums::{name}"),
+                [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+            );
+        }
+
+        // progenitor panics on a few spec shapes; turn a panic into an error that names the file.
+        let generated = std::panic::catch_unwind(|| {
+            Generator::new(&settings)
+                .generate_tokens(&spec)
+                .map_err(|err| err.to_string())
+        });
+        let tokens = match generated {
+            Ok(Ok(tokens)) => tokens,
+            Ok(Err(message)) => return Err(format!("{SPEC}: progenitor: {message}")),
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<String>()
+                    .map(String::as_str)
+                    .or_else(|| panic.downcast_ref::<&str>().copied())
+                    .unwrap_or("(no message)");
+                return Err(format!("{SPEC}: progenitor panicked: {message}"));
+            }
+        };
+        let file: syn::File = syn::parse2(tokens)
+            .map_err(|err| format!("{SPEC}: progenitor produced unparsable code: {err}"))?;
+        Ok(format!(
+            "// Generated from spec/enkash.yaml by build.rs with progenitor 0.15.1.\n\
+             // Do not edit: change the spec and accept the snapshot (see README.md).\n\n{}",
+            prettyplease::unparse(&file)
+        ))
+    }
+
+    /// Names of the enumeration components that the server sends, sorted.
+    pub fn open_enum_names(spec: &Value) -> Vec<String> {
+        component_schemas(spec)
+            .filter(|(_, schema)| schema.get("enum").is_some())
+            .filter(|(_, schema)| schema.get(REQUEST_ONLY) != Some(&Value::Bool(true)))
+            .map(|(name, _)| name.to_owned())
+            .collect()
+    }
+
+    fn component_schemas(spec: &Value) -> impl Iterator<Item = (&str, &Value)> {
+        spec.get("components")
+            .and_then(|c| c.get("schemas"))
+            .and_then(Value::as_mapping)
+            .into_iter()
+            .flatten()
+            .filter_map(|(name, schema)| Some((name.as_str()?, schema)))
+    }
+
+    /// Checks the rules that keep the generated client safe on real traffic and progenitor from
+    /// panicking; each problem names the spec path.
+    fn check_conventions(spec: &Value) -> Vec<String> {
+        let mut problems = Vec::new();
+        walk(spec, &mut String::from("#"), &mut problems);
+        let paths = spec.get("paths").and_then(Value::as_mapping);
+        for (path, item) in paths.into_iter().flatten() {
+            let path = path.as_str().unwrap_or("?");
+            for (method, op) in item.as_mapping().into_iter().flatten() {
+                let method = method.as_str().unwrap_or("?");
+                let at = format!("paths.{path}.{method}");
+                if op.get("operationId").and_then(Value::as_str).is_none() {
+                    problems.push(format!("{at}: operationId is missing"));
+                }
+                let responses = op.get("responses").and_then(Value::as_mapping);
+                if responses.is_some_and(|r| r.contains_key("default")) {
+                    problems.push(format!(
+                        "{at}.responses.default: use 4XX/5XX with the shared error schema; \
+                         a `default` response next to 200 panics progenitor"
+                    ));
+                }
+                let body = op.get("requestBody").and_then(|b| b.get("content"));
+                let media_types = body.and_then(Value::as_mapping).map_or(0, |m| m.len());
+                if media_types > 1 {
+                    problems.push(format!(
+                        "{at}.requestBody: {media_types} media types; progenitor supports one"
+                    ));
+                }
+                for (name, media) in body.and_then(Value::as_mapping).into_iter().flatten() {
+                    if media.get("encoding").is_some() {
+                        let name = name.as_str().unwrap_or("?");
+                        problems.push(format!(
+                            "{at}.requestBody.content.{name}.encoding: unsupported by progenitor"
+                        ));
+                    }
+                }
+            }
+        }
+        problems
+    }
+
+    /// Rules that hold anywhere in the document.
+    fn walk(value: &Value, at: &mut String, problems: &mut Vec<String>) {
+        match value {
+            Value::Mapping(map) => {
+                if map.get("additionalProperties") == Some(&Value::Bool(false)) {
+                    problems.push(format!(
+                        "{at}: `additionalProperties: false` rejects responses with new fields"
+                    ));
+                }
+                if map.get("type").and_then(Value::as_str) == Some("number")
+                    && !DECIMAL_SCHEMAS
+                        .iter()
+                        .any(|name| at == &format!("#/components/schemas/{name}"))
+                {
+                    problems.push(format!(
+                        "{at}: inline `type: number` would become f64; reference Amount or Quantity"
+                    ));
+                }
+                for (key, child) in map {
+                    let len = at.len();
+                    at.push('/');
+                    at.push_str(&key_text(key));
+                    walk(child, at, problems);
+                    at.truncate(len);
+                }
+            }
+            Value::Sequence(items) => {
+                for (index, child) in items.iter().enumerate() {
+                    let len = at.len();
+                    at.push_str(&format!("/{index}"));
+                    walk(child, at, problems);
+                    at.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn key_text(key: &Value) -> String {
+        match key {
+            Value::String(s) => s.replace('~', "~0").replace('/', "~1"),
+            other => serde_yaml::to_string(other).unwrap_or_default().trim().to_owned(),
+        }
+    }
+}
