@@ -257,7 +257,10 @@ mod codegen_or_not {
     fn key_text(key: &Value) -> String {
         match key {
             Value::String(s) => s.replace('~', "~0").replace('/', "~1"),
-            other => serde_yaml::to_string(other).unwrap_or_default().trim().to_owned(),
+            other => serde_yaml::to_string(other)
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
         }
     }
 }

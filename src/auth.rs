@@ -1,8 +1,20 @@
-//! Authentication: the token response and (in the client layer) the token cache.
+//! Authentication: the token response and the token cache.
+//!
+//! A token is fetched on first use, cached for the lifetime the response gives, and renewed a
+//! little before it expires. Renewal is single-flight: however many calls find the token missing
+//! or stale at once, one token request is made and all of them wait for it.
+
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+use tokio::time::Instant;
 
+use crate::error::TokenError;
 use crate::secret::Secret;
+
+/// Lifetime assumed when the token response gives none (the shortest EnKash documents).
+pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(300);
 
 /// Body of `POST /oauth/token`.
 ///
@@ -12,13 +24,21 @@ use crate::secret::Secret;
 #[non_exhaustive]
 pub struct TokenResponse {
     /// The bearer token for every other call.
-    #[serde(default, alias = "accessToken", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "accessToken",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub access_token: Option<Secret>,
     /// Token type, `bearer`.
     #[serde(default, alias = "tokenType", skip_serializing_if = "Option::is_none")]
     pub token_type: Option<String>,
     /// Refresh token (not used by this client: it asks for a new token instead).
-    #[serde(default, alias = "refreshToken", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "refreshToken",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub refresh_token: Option<Secret>,
     /// Lifetime of the access token in seconds.
     #[serde(default, alias = "expiresIn", skip_serializing_if = "Option::is_none")]
@@ -34,6 +54,87 @@ impl std::fmt::Display for TokenResponse {
     }
 }
 
+/// A token and when to renew it.
+#[derive(Debug, Clone)]
+struct CachedToken {
+    token: Secret,
+    renew_at: Instant,
+}
+
+/// The cached access token, renewed single-flight.
+#[derive(Debug)]
+pub(crate) struct TokenCache {
+    slot: Mutex<Option<CachedToken>>,
+    margin: Duration,
+}
+
+impl TokenCache {
+    pub fn new(margin: Duration) -> Self {
+        Self {
+            slot: Mutex::new(None),
+            margin,
+        }
+    }
+
+    /// The current token, fetched with `fetch` when there is none or it is due for renewal.
+    pub async fn token<F, Fut>(&self, fetch: F) -> Result<Secret, TokenError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<TokenResponse, TokenError>>,
+    {
+        // Holding the lock across the fetch is what makes it single-flight.
+        let mut slot = self.slot.lock().await;
+        if let Some(cached) = slot.as_ref().filter(|c| Instant::now() < c.renew_at) {
+            return Ok(cached.token.clone());
+        }
+        let cached = self.cache(fetch().await?)?;
+        let token = cached.token.clone();
+        *slot = Some(cached);
+        Ok(token)
+    }
+
+    /// A new token after `rejected` was refused (HTTP 401). When another call renewed it in the
+    /// meantime, that newer token is returned without a second fetch.
+    pub async fn renew<F, Fut>(&self, rejected: &str, fetch: F) -> Result<Secret, TokenError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<TokenResponse, TokenError>>,
+    {
+        {
+            let mut slot = self.slot.lock().await;
+            if slot.as_ref().is_some_and(|c| c.token.expose() == rejected) {
+                *slot = None;
+            }
+        }
+        self.token(fetch).await
+    }
+
+    fn cache(&self, response: TokenResponse) -> Result<CachedToken, TokenError> {
+        let token = response
+            .access_token
+            .filter(|token| !token.is_empty())
+            .ok_or_else(|| TokenError {
+                http_status: Some(200),
+                message: "the token response has no access token".into(),
+            })?;
+        let lifetime = response
+            .expires_in
+            .and_then(|secs| u64::try_from(secs).ok())
+            .map_or(DEFAULT_TOKEN_LIFETIME, Duration::from_secs);
+        Ok(CachedToken {
+            token,
+            renew_at: Instant::now() + lifetime.saturating_sub(self.renewal_lead(lifetime)),
+        })
+    }
+
+    /// How long before expiry to renew: the margin (at most a fifth of the lifetime) plus up to
+    /// half of it again at random.
+    fn renewal_lead(&self, lifetime: Duration) -> Duration {
+        let margin = self.margin.min(lifetime / 5);
+        margin + (margin / 2).mul_f64(fastrand::f64())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,10 +145,16 @@ mod tests {
         let camel = r#"{"accessToken":"tok-1","tokenType":"bearer","refreshToken":"ref-1","expiresIn":86399}"#;
         for body in [snake, camel] {
             let token: TokenResponse = serde_json::from_str(body).unwrap();
-            assert_eq!(token.access_token.as_ref().map(Secret::expose), Some("tok-1"));
+            assert_eq!(
+                token.access_token.as_ref().map(Secret::expose),
+                Some("tok-1")
+            );
             assert_eq!(token.expires_in, Some(86399));
             let debug = format!("{token:?}");
-            assert!(!debug.contains("tok-1") && !debug.contains("ref-1"), "{debug}");
+            assert!(
+                !debug.contains("tok-1") && !debug.contains("ref-1"),
+                "{debug}"
+            );
         }
     }
 }

@@ -1,9 +1,113 @@
-//! The hand-written layer over the generated client.
+//! Building a [`Client`] from a [`Config`], and resolving unknown outcomes.
 
+use std::fmt;
 use std::sync::Arc;
 
-/// State the generated client carries for the hooks.
-#[derive(Debug, Default, Clone)]
+use crate::auth::TokenCache;
+use crate::config::Config;
+use crate::error::{ConfigError, Error};
+use crate::execute::Execute;
+use crate::generated::Client;
+use crate::types;
+
+/// What the generated [`Client`] carries for its hooks: the configuration and the token cache.
+/// Shared by clones of the client.
+#[derive(Clone)]
 pub struct ClientState {
-    _shared: Arc<()>,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    config: Config,
+    tokens: TokenCache,
+}
+
+impl ClientState {
+    pub(crate) fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    pub(crate) fn tokens(&self) -> &TokenCache {
+        &self.shared.tokens
+    }
+}
+
+impl fmt::Debug for ClientState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientState")
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The outcome of a money-moving call, settled by a lookup.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Resolution {
+    /// The bill exists: the original call went through. Do not send it again.
+    WentThrough(Box<types::UtilityPaymentV2Response>),
+    /// EnKash has no bill with this reference ("No utility payment found"): the original call
+    /// did not go through and may be sent again with the same `referenceId`.
+    DidNotGoThrough,
+}
+
+impl Client {
+    /// A client for the configured EnKash environment.
+    ///
+    /// ```
+    /// use enkash::{Client, Config, Credentials};
+    /// let config = Config::builder()
+    ///     .base_url("http://127.0.0.1:8787")
+    ///     .credentials(Credentials::new("CEKFOWV7UQ", "client-secret", "ops@example.com", "password"))
+    ///     .build()?;
+    /// let client = Client::from_config(config)?;
+    /// # Ok::<(), enkash::Error>(())
+    /// ```
+    pub fn from_config(config: Config) -> Result<Client, Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.timeouts.connect)
+            .timeout(config.timeouts.attempt)
+            .user_agent(config.user_agent.clone())
+            .build()
+            .map_err(|err| {
+                Error::Config(ConfigError::new(format!("cannot build the HTTP client: {err}")))
+            })?;
+        let base_url = config.environment.base_url().to_owned();
+        let state = ClientState {
+            shared: Arc::new(Shared {
+                tokens: TokenCache::new(config.token_refresh_margin),
+                config,
+            }),
+        };
+        Ok(Client::new_with_client(&base_url, http, state))
+    }
+
+    /// A client configured from `ENKASH_*` environment variables ([`Config::from_env`]).
+    pub fn from_env() -> Result<Client, Error> {
+        Self::from_config(Config::from_env()?)
+    }
+
+    /// The configuration this client was built with.
+    pub fn config(&self) -> &Config {
+        self.inner.config()
+    }
+
+    /// Settles an unknown outcome of a bill creation by looking the bill up by `referenceId`,
+    /// as the docs prescribe (they advise waiting 2 to 5 minutes after the failed call first).
+    ///
+    /// Returns [`Resolution::WentThrough`] when the bill exists and
+    /// [`Resolution::DidNotGoThrough`] on EnKash's documented "No utility payment found"; any
+    /// other failure leaves the outcome unknown and is returned as the error.
+    pub async fn resolve_by_reference_id(&self, reference_id: &str) -> Result<Resolution, Error> {
+        match self
+            .get_utility_bill_by_reference_id()
+            .reference_id(reference_id)
+            .execute()
+            .await
+        {
+            Ok(bill) => Ok(Resolution::WentThrough(Box::new(bill))),
+            Err(err) if err.is_not_found() => Ok(Resolution::DidNotGoThrough),
+            Err(err) => Err(err),
+        }
+    }
 }

@@ -182,7 +182,10 @@ mod tests {
         assert_eq!(status, PaymentStatus::Unknown("COMPLETED".into()));
         assert!(!status.is_known());
         assert_eq!(serde_json::to_string(&status).unwrap(), r#""COMPLETED""#);
-        assert_eq!(format!("{status:?}"), r#"PaymentStatus::Unknown("COMPLETED")"#);
+        assert_eq!(
+            format!("{status:?}"),
+            r#"PaymentStatus::Unknown("COMPLETED")"#
+        );
     }
 
     #[test]
@@ -193,6 +196,9 @@ mod tests {
             assert_eq!(circle.as_str(), wire);
         }
         assert_eq!(Circle::from("MUM"), Circle::Mum);
-        assert_eq!(format!("{:?}", BillpayStatus::InProgress), "BillpayStatus::IN_PROGRESS");
+        assert_eq!(
+            format!("{:?}", BillpayStatus::InProgress),
+            "BillpayStatus::IN_PROGRESS"
+        );
     }
 }

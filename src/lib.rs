@@ -4,16 +4,25 @@
 
 pub mod auth;
 pub mod client;
+pub mod config;
+mod context;
 pub mod enums;
+pub mod error;
+mod execute;
 mod generated;
+mod hooks;
 pub mod money;
+pub mod operation;
+pub mod retry;
 pub mod secret;
 pub mod time;
 
-pub use generated::types;
+pub use client::Resolution;
+pub use config::{Config, Credentials, Environment, Timeouts};
+pub use error::{Error, ErrorMeta, ResponseCode};
+pub use execute::Execute;
+pub use generated::{Client, builder, types};
 pub use money::{Amount, Quantity};
+pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use time::Timestamp;
-
-/// The generated client, without the hand-written layer.
-pub use generated::Client as RawClient;

@@ -116,7 +116,11 @@ pub struct DecimalParseError {
 
 impl fmt::Display for DecimalParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` is not a decimal number: {}", self.text, self.reason)
+        write!(
+            f,
+            "`{}` is not a decimal number: {}",
+            self.text, self.reason
+        )
     }
 }
 
@@ -141,7 +145,8 @@ fn parse_decimal(text: &str) -> Result<Decimal, DecimalParseError> {
 fn serialize_decimal<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
     // A serde_json::Number built from text keeps every digit under `arbitrary_precision`; without
     // it the text is read as the nearest f64, which prints back as the same shortest decimal.
-    let number = serde_json::Number::from_str(&value.to_string()).map_err(serde::ser::Error::custom)?;
+    let number =
+        serde_json::Number::from_str(&value.to_string()).map_err(serde::ser::Error::custom)?;
     number.serialize(serializer)
 }
 
@@ -198,8 +203,22 @@ mod tests {
     fn decodes_numbers_integers_and_strings_exactly() {
         let cases = [
             ("2450.75", "2450.75"),
-            ("2400.00", if cfg!(feature = "exact-scale") { "2400.00" } else { "2400" }),
-            ("100.10", if cfg!(feature = "exact-scale") { "100.10" } else { "100.1" }),
+            (
+                "2400.00",
+                if cfg!(feature = "exact-scale") {
+                    "2400.00"
+                } else {
+                    "2400"
+                },
+            ),
+            (
+                "100.10",
+                if cfg!(feature = "exact-scale") {
+                    "100.10"
+                } else {
+                    "100.1"
+                },
+            ),
             ("0.1", "0.1"),
             ("110", "110"),
             ("-5", "-5"),
@@ -215,7 +234,11 @@ mod tests {
     #[test]
     fn encodes_as_a_json_number() {
         let amount = Amount::from_str("100.10").unwrap();
-        let expected = if cfg!(feature = "exact-scale") { "100.10" } else { "100.1" };
+        let expected = if cfg!(feature = "exact-scale") {
+            "100.10"
+        } else {
+            "100.1"
+        };
         assert_eq!(serde_json::to_string(&amount).unwrap(), expected);
         assert!(serde_json::to_value(amount).unwrap().is_number());
     }
@@ -223,7 +246,9 @@ mod tests {
     #[test]
     fn rejects_what_is_not_a_number_with_a_bounded_message() {
         let long = format!("\"{}\"", "x".repeat(500));
-        let err = serde_json::from_str::<Amount>(&long).unwrap_err().to_string();
+        let err = serde_json::from_str::<Amount>(&long)
+            .unwrap_err()
+            .to_string();
         assert!(err.len() < 200, "{err}");
         assert!(serde_json::from_str::<Amount>("true").is_err());
         assert!(serde_json::from_str::<Amount>("{\"a\":1}").is_err());
@@ -232,6 +257,9 @@ mod tests {
     #[test]
     fn debug_names_the_type() {
         assert_eq!(format!("{:?}", Amount::from(7)), "Amount(7)");
-        assert_eq!(format!("{:?}", Quantity::from_str("0.95").unwrap()), "Quantity(0.95)");
+        assert_eq!(
+            format!("{:?}", Quantity::from_str("0.95").unwrap()),
+            "Quantity(0.95)"
+        );
     }
 }

@@ -92,7 +92,10 @@ mod tests {
     fn debug_and_display_print_the_exact_redaction() {
         let secret = Secret::from("s3cr3t-value");
         assert_eq!(format!("{secret:?}"), r#"Secret("** redacted **")"#);
-        assert_eq!(format!("{secret:#?}"), "Secret(\n    \"** redacted **\",\n)");
+        assert_eq!(
+            format!("{secret:#?}"),
+            "Secret(\n    \"** redacted **\",\n)"
+        );
         assert_eq!(format!("{secret}"), "** redacted **");
     }
 

@@ -27,7 +27,11 @@ pub struct Timestamp {
 }
 
 /// Naive date-time layouts accepted after RFC 3339 fails, most common first.
-const NAIVE_LAYOUTS: &[&str] = &["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"];
+const NAIVE_LAYOUTS: &[&str] = &[
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M",
+];
 
 impl Timestamp {
     /// India Standard Time, UTC+05:30.
@@ -182,12 +186,18 @@ mod tests {
             "2025-05-20T04:45:30+00:00"
         );
         let z: Timestamp = "2025-05-20T10:15:30Z".parse().unwrap();
-        assert_eq!(z.to_utc_assuming(Timestamp::IST).to_rfc3339(), "2025-05-20T10:15:30+00:00");
+        assert_eq!(
+            z.to_utc_assuming(Timestamp::IST).to_rfc3339(),
+            "2025-05-20T10:15:30+00:00"
+        );
     }
 
     #[test]
     fn rejects_garbage_with_a_bounded_message() {
-        let err = format!("{}", "yesterday".repeat(50).parse::<Timestamp>().unwrap_err());
+        let err = format!(
+            "{}",
+            "yesterday".repeat(50).parse::<Timestamp>().unwrap_err()
+        );
         assert!(err.len() < 160, "{err}");
         assert!("".parse::<Timestamp>().is_err());
     }

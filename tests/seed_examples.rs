@@ -17,7 +17,11 @@ fn amount(value: Option<enkash::Amount>) -> String {
 /// The written scale survives with the default `exact-scale` feature (`2400.00`); without it the
 /// value is the same and only trailing zeros go.
 fn scaled(with_scale: &'static str, without: &'static str) -> &'static str {
-    if cfg!(feature = "exact-scale") { with_scale } else { without }
+    if cfg!(feature = "exact-scale") {
+        with_scale
+    } else {
+        without
+    }
 }
 
 #[test]
@@ -28,12 +32,27 @@ fn bill_payment_webhook_decodes_with_its_out_of_list_values() {
     assert_eq!(amount(hook.amount), "2450.75");
     assert_eq!(amount(hook.bill_amount), "2450.75");
     assert_eq!(amount(hook.early_payment_amount), scaled("2400.00", "2400"));
-    assert_eq!(amount(hook.late_payment_amount), scaled("2525.50", "2525.5"));
+    assert_eq!(
+        amount(hook.late_payment_amount),
+        scaled("2525.50", "2525.5")
+    );
 
-    assert_eq!(hook.payment_status, Some(PaymentStatus::Unknown("COMPLETED".into())));
-    assert_eq!(hook.billpay_status, Some(BillpayStatus::Unknown("COMPLETED".into())));
-    assert_eq!(hook.approval_status, Some(ApprovalStatus::Unknown("APPROVED".into())));
-    assert_eq!(hook.company_biller.circle_enum, Some(Circle::Unknown("MUMBAI".into())));
+    assert_eq!(
+        hook.payment_status,
+        Some(PaymentStatus::Unknown("COMPLETED".into()))
+    );
+    assert_eq!(
+        hook.billpay_status,
+        Some(BillpayStatus::Unknown("COMPLETED".into()))
+    );
+    assert_eq!(
+        hook.approval_status,
+        Some(ApprovalStatus::Unknown("APPROVED".into()))
+    );
+    assert_eq!(
+        hook.company_biller.circle_enum,
+        Some(Circle::Unknown("MUMBAI".into()))
+    );
 
     let created = hook.created_date.expect("createdDate");
     assert_eq!(created.as_str(), "2025-05-12T14:30:25");
@@ -41,7 +60,13 @@ fn bill_payment_webhook_decodes_with_its_out_of_list_values() {
     assert_eq!(hook.failure_reason, None);
     assert_eq!(hook.refund_date, None);
     assert_eq!(hook.number_of_units, Some(215));
-    assert_eq!(hook.company_biller.biller.as_ref().and_then(|b| b.biller_id), Some(2001));
+    assert_eq!(
+        hook.company_biller
+            .biller
+            .as_ref()
+            .and_then(|b| b.biller_id),
+        Some(2001)
+    );
 }
 
 #[test]
@@ -50,7 +75,10 @@ fn bill_payment_webhook_round_trips_every_value_it_carries() {
     let hook: types::UtilityBillWebhookRequest = serde_json::from_str(&text).unwrap();
     let mut original: serde_json::Value = serde_json::from_str(&text).unwrap();
     // Fields sent as null are absent when encoded again.
-    original.as_object_mut().unwrap().retain(|_, value| !value.is_null());
+    original
+        .as_object_mut()
+        .unwrap()
+        .retain(|_, value| !value.is_null());
     assert_eq!(serde_json::to_value(&hook).unwrap(), original);
 }
 
@@ -62,13 +90,22 @@ fn create_bill_response_decodes() {
     let bill = envelope.payload.expect("payload");
     assert_eq!(amount(bill.amount), "0");
     assert_eq!(amount(bill.bill_amount), "0");
-    assert_eq!(bill.approval_status, Some(ApprovalStatus::MakerApprovalPending));
+    assert_eq!(
+        bill.approval_status,
+        Some(ApprovalStatus::MakerApprovalPending)
+    );
     assert_eq!(bill.payment_status, Some(PaymentStatus::Init));
     assert_eq!(bill.billpay_status, Some(BillpayStatus::Success));
     assert_eq!(bill.failure_code.as_deref(), Some("UTEX001"));
     let created = bill.created_date.expect("createdDate");
-    assert_eq!(created.to_utc().unwrap().to_rfc3339(), "2025-06-02T14:24:14.670+00:00");
-    let biller = bill.company_biller.and_then(|cb| cb.biller).expect("biller");
+    assert_eq!(
+        created.to_utc().unwrap().to_rfc3339(),
+        "2025-06-02T14:24:14.670+00:00"
+    );
+    let biller = bill
+        .company_biller
+        .and_then(|cb| cb.biller)
+        .expect("biller");
     assert_eq!(biller.circle_params[0].value, Some(Circle::Ap));
     assert_eq!(amount(bill.refund.and_then(|r| r.refund_amount)), "0");
 }
@@ -78,16 +115,31 @@ fn utility_bill_status_v0_response_decodes() {
     let envelope: types::UtilityPaymentEnvelope =
         serde_json::from_str(&fixture("get-utility-bill-status-v0.response.json")).unwrap();
     let bill = envelope.payload.expect("payload");
-    assert_eq!(bill.bill_date.map(|d| d.to_string()).as_deref(), Some("2019-08-24"));
-    assert_eq!(bill.bill_copy_status, Some(enkash::enums::BillCopyStatus::Failed));
-    assert_eq!(bill.payment_mode, Some(enkash::enums::PaymentMode::CreditCard));
+    assert_eq!(
+        bill.bill_date.map(|d| d.to_string()).as_deref(),
+        Some("2019-08-24")
+    );
+    assert_eq!(
+        bill.bill_copy_status,
+        Some(enkash::enums::BillCopyStatus::Failed)
+    );
+    assert_eq!(
+        bill.payment_mode,
+        Some(enkash::enums::PaymentMode::CreditCard)
+    );
     let company_biller = bill.company_biller.expect("companyBiller");
     assert_eq!(company_biller.auto_debit, Some(true));
     let copy_params = company_biller.biller_copy_input_params_data.expect("map");
-    assert_eq!(copy_params.get("property1").map(String::as_str), Some("string"));
+    assert_eq!(
+        copy_params.get("property1").map(String::as_str),
+        Some("string")
+    );
     let meta = bill.utility_bill_meta_data.expect("utilityBillMetaData");
     assert_eq!(amount(meta.amount_before_due_date), "0");
-    assert_eq!(meta.power_factor.map(|q| q.to_string()).as_deref(), Some("0"));
+    assert_eq!(
+        meta.power_factor.map(|q| q.to_string()).as_deref(),
+        Some("0")
+    );
 }
 
 #[test]
@@ -106,7 +158,10 @@ fn add_consumer_number_request_and_response_decode() {
     assert_eq!(amount(bill.billnetamount), "120");
     assert_eq!(amount(bill.early_payment_amount), "100");
     assert_eq!(amount(bill.late_payment_amount), "120");
-    assert_eq!(bill.due_date.map(|d| d.to_string()).as_deref(), Some("2025-09-09"));
+    assert_eq!(
+        bill.due_date.map(|d| d.to_string()).as_deref(),
+        Some("2025-09-09")
+    );
     let info = bill.additional_info.expect("additionalInfo");
     assert_eq!(info.get("Disconn Tag").map(String::as_str), Some("0"));
 }

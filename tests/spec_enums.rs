@@ -20,11 +20,16 @@ fn each_open_enum_lists_exactly_the_values_of_its_spec_schema() {
     let spec = common::spec();
     let mut seen = Vec::new();
     for (name, schema) in common::component_schemas(&spec) {
-        let Some(values) = schema.get("enum").and_then(|v| v.as_sequence()) else { continue };
+        let Some(values) = schema.get("enum").and_then(|v| v.as_sequence()) else {
+            continue;
+        };
         if schema.get("x-request-only").and_then(|v| v.as_bool()) == Some(true) {
             continue;
         }
-        let spec_values: Vec<&str> = values.iter().map(|v| v.as_str().expect("string enum")).collect();
+        let spec_values: Vec<&str> = values
+            .iter()
+            .map(|v| v.as_str().expect("string enum"))
+            .collect();
         let (_, rust_values) = OPEN_ENUMS
             .iter()
             .find(|(rust_name, _)| *rust_name == name)
@@ -33,5 +38,8 @@ fn each_open_enum_lists_exactly_the_values_of_its_spec_schema() {
         seen.push(name);
     }
     let listed: Vec<&str> = OPEN_ENUMS.iter().map(|(name, _)| *name).collect();
-    assert_eq!(seen, listed, "every open enum corresponds to a spec enum, in spec order");
+    assert_eq!(
+        seen, listed,
+        "every open enum corresponds to a spec enum, in spec order"
+    );
 }

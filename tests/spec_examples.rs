@@ -73,15 +73,31 @@ fn resolve<'a>(spec: &'a serde_yaml::Value, node: &'a serde_yaml::Value) -> &'a 
 fn collect(spec: &serde_yaml::Value, node: &serde_yaml::Value, at: &str, out: &mut Vec<Example>) {
     let node = resolve(spec, node);
     let Some(map) = node.as_mapping() else { return };
-    if let (Some(schema), true) = (map.get("schema"), map.contains_key("example") || map.contains_key("examples")) {
-        let schema = schema["$ref"].as_str().expect("body schemas are $refs").rsplit('/').next().unwrap();
+    if let (Some(schema), true) = (
+        map.get("schema"),
+        map.contains_key("example") || map.contains_key("examples"),
+    ) {
+        let schema = schema["$ref"]
+            .as_str()
+            .expect("body schemas are $refs")
+            .rsplit('/')
+            .next()
+            .unwrap();
         let mut values = Vec::new();
         if let Some(example) = map.get("example") {
             values.push(("example".to_owned(), example.clone()));
         }
-        for (name, example) in map.get("examples").and_then(|e| e.as_mapping()).into_iter().flatten() {
+        for (name, example) in map
+            .get("examples")
+            .and_then(|e| e.as_mapping())
+            .into_iter()
+            .flatten()
+        {
             let example = resolve(spec, example);
-            values.push((format!("examples.{}", name.as_str().unwrap()), example["value"].clone()));
+            values.push((
+                format!("examples.{}", name.as_str().unwrap()),
+                example["value"].clone(),
+            ));
         }
         for (name, value) in values {
             out.push(Example {
@@ -106,11 +122,17 @@ fn collect(spec: &serde_yaml::Value, node: &serde_yaml::Value, at: &str, out: &m
 fn canonical(value: Value) -> Value {
     match value {
         Value::Object(map) => Value::Object(
-            map.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, canonical(v))).collect(),
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, canonical(v)))
+                .collect(),
         ),
         Value::Array(items) => Value::Array(items.into_iter().map(canonical).collect()),
         Value::Number(number) => {
-            let exact: enkash::Amount = number.to_string().parse().expect("a JSON number is a decimal");
+            let exact: enkash::Amount = number
+                .to_string()
+                .parse()
+                .expect("a JSON number is a decimal");
             Value::String(exact.as_decimal().normalize().to_string())
         }
         other => other,
@@ -124,22 +146,39 @@ fn every_spec_example_round_trips_through_its_generated_type() {
     for section in ["paths", "x-webhooks"] {
         collect(&spec, &spec[section], section, &mut examples);
     }
-    collect(&spec, &spec["components"]["responses"], "components.responses", &mut examples);
-    assert!(examples.len() >= 30, "found only {} examples", examples.len());
+    collect(
+        &spec,
+        &spec["components"]["responses"],
+        "components.responses",
+        &mut examples,
+    );
+    assert!(
+        examples.len() >= 30,
+        "found only {} examples",
+        examples.len()
+    );
 
     let mut failures = Vec::new();
     for example in &examples {
         let Some((_, decode)) = DECODERS.iter().find(|(name, _)| *name == example.schema) else {
-            failures.push(format!("{}: no decoder for schema {}", example.at, example.schema));
+            failures.push(format!(
+                "{}: no decoder for schema {}",
+                example.at, example.schema
+            ));
             continue;
         };
         match decode(example.value.clone()) {
-            Err(err) => failures.push(format!("{}: {} does not decode: {err}", example.at, example.schema)),
-            Ok(_) if DECODE_ONLY.contains(&example.schema.as_str()) => {}
-            Ok(encoded) if canonical(encoded.clone()) != canonical(example.value.clone()) => failures.push(format!(
-                "{}: {} does not round-trip:\n  sent    {}\n  encoded {encoded}",
-                example.at, example.schema, example.value
+            Err(err) => failures.push(format!(
+                "{}: {} does not decode: {err}",
+                example.at, example.schema
             )),
+            Ok(_) if DECODE_ONLY.contains(&example.schema.as_str()) => {}
+            Ok(encoded) if canonical(encoded.clone()) != canonical(example.value.clone()) => {
+                failures.push(format!(
+                    "{}: {} does not round-trip:\n  sent    {}\n  encoded {encoded}",
+                    example.at, example.schema, example.value
+                ))
+            }
             Ok(_) => {}
         }
     }

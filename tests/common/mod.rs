@@ -14,6 +14,12 @@ pub fn component_schemas(spec: &serde_yaml::Value) -> Vec<(String, serde_yaml::V
         .as_mapping()
         .expect("components.schemas")
         .iter()
-        .map(|(name, schema)| (name.as_str().expect("schema name").to_owned(), schema.clone()))
+        .map(|(name, schema)| {
+            (
+                name.as_str().expect("schema name").to_owned(),
+                schema.clone(),
+            )
+        })
         .collect()
 }
+pub mod server;

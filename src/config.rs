@@ -1,0 +1,435 @@
+//! [`Config`]: where EnKash is, who the client is, and how patient it is.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::error::{ConfigError, Error};
+use crate::retry::RetryPolicy;
+use crate::secret::Secret;
+
+/// EnKash's UAT host, the only Bill Payment host the docs publish.
+pub const UAT_BASE_URL: &str = "https://pay-en-uat.enkash.in";
+
+/// Which EnKash to talk to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Environment {
+    /// EnKash UAT, [`UAT_BASE_URL`].
+    Uat,
+    /// EnKash production. The docs do not publish its host: use the one EnKash gives you.
+    Production {
+        /// Base URL, e.g. `https://...enkash.in`.
+        base_url: String,
+    },
+    /// Any other server speaking the API (a sandbox, a mock, a proxy).
+    Custom {
+        /// Base URL, e.g. `http://127.0.0.1:8787`.
+        base_url: String,
+    },
+}
+
+impl Environment {
+    /// The base URL requests go to, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        match self {
+            Environment::Uat => UAT_BASE_URL,
+            Environment::Production { base_url } | Environment::Custom { base_url } => {
+                base_url.trim_end_matches('/')
+            }
+        }
+    }
+}
+
+/// The three credentials the token call needs.
+///
+/// Secrets are [`Secret`]s: `Debug` never prints them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Credentials {
+    /// Client id (`CEK...`), sent in the form body and in HTTP Basic.
+    pub client_id: String,
+    /// Client secret, sent in HTTP Basic.
+    pub client_secret: Secret,
+    /// The portal user's registered e-mail id.
+    pub username: String,
+    /// That user's password.
+    pub password: Secret,
+}
+
+impl Credentials {
+    /// Client id and secret, and the portal user's e-mail id and password.
+    pub fn new(
+        client_id: impl Into<String>,
+        client_secret: impl Into<Secret>,
+        username: impl Into<String>,
+        password: impl Into<Secret>,
+    ) -> Self {
+        Self {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            username: username.into(),
+            password: password.into(),
+        }
+    }
+}
+
+/// How long the client waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Timeouts {
+    /// To establish a connection.
+    pub connect: Duration,
+    /// For one attempt, from sending to the end of the answer's body.
+    pub attempt: Duration,
+    /// For a whole call: its attempts and the waits between them.
+    pub total: Duration,
+}
+
+impl Timeouts {
+    /// These timeouts with another connect timeout.
+    pub fn with_connect(mut self, timeout: Duration) -> Self {
+        self.connect = timeout;
+        self
+    }
+
+    /// These timeouts with another per-attempt timeout.
+    pub fn with_attempt(mut self, timeout: Duration) -> Self {
+        self.attempt = timeout;
+        self
+    }
+
+    /// These timeouts with another total timeout.
+    pub fn with_total(mut self, timeout: Duration) -> Self {
+        self.total = timeout;
+        self
+    }
+}
+
+impl Default for Timeouts {
+    /// Connect 5 s, attempt 30 s, total 60 s.
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(5),
+            attempt: Duration::from_secs(30),
+            total: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Everything a [`crate::Client`] needs. Build it with [`Config::builder`] or [`Config::from_env`].
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Config {
+    /// Which EnKash.
+    pub environment: Environment,
+    /// Who the client is.
+    pub credentials: Credentials,
+    /// How long it waits.
+    pub timeouts: Timeouts,
+    /// When it retries safe calls.
+    pub retry: RetryPolicy,
+    /// `User-Agent` header.
+    pub user_agent: String,
+    /// Renew the token this long before it expires (at most a fifth of its lifetime), plus up to
+    /// half as much again at random, so a fleet of clients does not renew in step.
+    pub token_refresh_margin: Duration,
+    /// Largest response body the client reads; a larger one is an error, not an allocation.
+    pub max_response_bytes: usize,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("environment", &self.environment)
+            .field("credentials", &self.credentials)
+            .field("timeouts", &self.timeouts)
+            .field("retry", &self.retry)
+            .field("user_agent", &self.user_agent)
+            .field("token_refresh_margin", &self.token_refresh_margin)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
+    }
+}
+
+/// Default `User-Agent`.
+pub const DEFAULT_USER_AGENT: &str = concat!("enkash-rust/", env!("CARGO_PKG_VERSION"));
+
+/// Default [`Config::max_response_bytes`]: 16 MiB, far above any documented response.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+impl Config {
+    /// A builder with defaults for everything but the credentials.
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder::default()
+    }
+
+    /// Reads the configuration from `ENKASH_*` environment variables:
+    ///
+    /// | variable | meaning | default |
+    /// |---|---|---|
+    /// | `ENKASH_CLIENT_ID`, `ENKASH_CLIENT_SECRET` | client credentials | required |
+    /// | `ENKASH_USERNAME`, `ENKASH_PASSWORD` | portal user | required |
+    /// | `ENKASH_ENVIRONMENT` | `uat`, `production` or `custom` | `uat`, or `custom` when `ENKASH_BASE_URL` is set |
+    /// | `ENKASH_BASE_URL` | base URL (required for `production` and `custom`) | UAT |
+    /// | `ENKASH_CONNECT_TIMEOUT_MS`, `ENKASH_ATTEMPT_TIMEOUT_MS`, `ENKASH_TOTAL_TIMEOUT_MS` | timeouts | 5000, 30000, 60000 |
+    /// | `ENKASH_MAX_ATTEMPTS` | attempts per safe call (1 turns retries off) | 3 |
+    /// | `ENKASH_USER_AGENT` | `User-Agent` | `enkash-rust/<version>` |
+    pub fn from_env() -> Result<Config, Error> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// [`Config::from_env`] over any lookup, e.g. a map in tests.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Error> {
+        let required = |name: &str| {
+            lookup(name)
+                .filter(|value| !value.is_empty())
+                .ok_or_else(|| config_error(format!("{name} is not set")))
+        };
+        let millis = |name: &str, default: Duration| -> Result<Duration, Error> {
+            match lookup(name) {
+                None => Ok(default),
+                Some(text) => text.trim().parse::<u64>().map(Duration::from_millis).map_err(
+                    |_| config_error(format!("{name} must be a whole number of milliseconds")),
+                ),
+            }
+        };
+        let base_url = lookup("ENKASH_BASE_URL").filter(|url| !url.is_empty());
+        let environment = match (lookup("ENKASH_ENVIRONMENT").as_deref(), base_url) {
+            (None | Some("uat"), None) => Environment::Uat,
+            (Some("uat"), Some(_)) => {
+                return Err(config_error(
+                    "ENKASH_BASE_URL is set but ENKASH_ENVIRONMENT is uat; unset one",
+                ));
+            }
+            (Some("production"), Some(base_url)) => Environment::Production { base_url },
+            (None | Some("custom"), Some(base_url)) => Environment::Custom { base_url },
+            (Some("production" | "custom"), None) => {
+                return Err(config_error(
+                    "ENKASH_BASE_URL is required for the production and custom environments",
+                ));
+            }
+            (Some(other), _) => {
+                return Err(config_error(format!(
+                    "ENKASH_ENVIRONMENT must be uat, production or custom, not `{other}`"
+                )));
+            }
+        };
+        let defaults = Timeouts::default();
+        let mut builder = Config::builder()
+            .environment(environment)
+            .credentials(Credentials::new(
+                required("ENKASH_CLIENT_ID")?,
+                required("ENKASH_CLIENT_SECRET")?,
+                required("ENKASH_USERNAME")?,
+                required("ENKASH_PASSWORD")?,
+            ))
+            .timeouts(
+                defaults
+                    .with_connect(millis("ENKASH_CONNECT_TIMEOUT_MS", defaults.connect)?)
+                    .with_attempt(millis("ENKASH_ATTEMPT_TIMEOUT_MS", defaults.attempt)?)
+                    .with_total(millis("ENKASH_TOTAL_TIMEOUT_MS", defaults.total)?),
+            );
+        if let Some(attempts) = lookup("ENKASH_MAX_ATTEMPTS") {
+            let attempts = attempts
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| config_error("ENKASH_MAX_ATTEMPTS must be a whole number"))?;
+            builder = builder.retry(RetryPolicy::standard().with_max_attempts(attempts));
+        }
+        if let Some(agent) = lookup("ENKASH_USER_AGENT") {
+            builder = builder.user_agent(agent);
+        }
+        builder.build()
+    }
+}
+
+fn config_error(message: impl Into<String>) -> Error {
+    Error::Config(ConfigError::new(message))
+}
+
+/// Builds a [`Config`]; only the credentials have no default.
+#[derive(Debug, Clone)]
+pub struct ConfigBuilder {
+    environment: Environment,
+    credentials: Option<Credentials>,
+    timeouts: Timeouts,
+    retry: RetryPolicy,
+    user_agent: String,
+    token_refresh_margin: Duration,
+    max_response_bytes: usize,
+}
+
+impl Default for ConfigBuilder {
+    fn default() -> Self {
+        Self {
+            environment: Environment::Uat,
+            credentials: None,
+            timeouts: Timeouts::default(),
+            retry: RetryPolicy::standard(),
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            token_refresh_margin: Duration::from_secs(60),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+        }
+    }
+}
+
+impl ConfigBuilder {
+    /// Which EnKash (default UAT).
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = environment;
+        self
+    }
+
+    /// Shorthand for [`Environment::Custom`].
+    pub fn base_url(self, base_url: impl Into<String>) -> Self {
+        self.environment(Environment::Custom {
+            base_url: base_url.into(),
+        })
+    }
+
+    /// Who the client is (required).
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// How long the client waits.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// When the client retries safe calls.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// `User-Agent` header.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// See [`Config::token_refresh_margin`] (default 60 s).
+    pub fn token_refresh_margin(mut self, margin: Duration) -> Self {
+        self.token_refresh_margin = margin;
+        self
+    }
+
+    /// See [`Config::max_response_bytes`] (default 16 MiB).
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// Checks and builds the configuration.
+    pub fn build(self) -> Result<Config, Error> {
+        let credentials = self
+            .credentials
+            .ok_or_else(|| config_error("credentials are required"))?;
+        for (name, empty) in [
+            ("client id", credentials.client_id.is_empty()),
+            ("client secret", credentials.client_secret.is_empty()),
+            ("username", credentials.username.is_empty()),
+            ("password", credentials.password.is_empty()),
+        ] {
+            if empty {
+                return Err(config_error(format!("the {name} is empty")));
+            }
+        }
+        let base_url = self.environment.base_url();
+        let parsed = reqwest::Url::parse(base_url)
+            .map_err(|err| config_error(format!("base URL `{base_url}`: {err}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(config_error(format!(
+                "base URL `{base_url}` must be http or https"
+            )));
+        }
+        if self.timeouts.attempt.is_zero() || self.timeouts.total.is_zero() {
+            return Err(config_error("timeouts must be longer than zero"));
+        }
+        Ok(Config {
+            environment: self.environment,
+            credentials,
+            timeouts: self.timeouts,
+            retry: self.retry,
+            user_agent: self.user_agent,
+            token_refresh_margin: self.token_refresh_margin,
+            max_response_bytes: self.max_response_bytes,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    const CREDENTIALS: [(&str, &str); 4] = [
+        ("ENKASH_CLIENT_ID", "CEKFOWV7UQ"),
+        ("ENKASH_CLIENT_SECRET", "client-secret-value"),
+        ("ENKASH_USERNAME", "ops@example.com"),
+        ("ENKASH_PASSWORD", "password-value"),
+    ];
+
+    #[test]
+    fn reads_environment_variables() {
+        let mut pairs = CREDENTIALS.to_vec();
+        pairs.extend([
+            ("ENKASH_BASE_URL", "http://127.0.0.1:8787/"),
+            ("ENKASH_ATTEMPT_TIMEOUT_MS", "1500"),
+            ("ENKASH_MAX_ATTEMPTS", "1"),
+        ]);
+        let config = Config::from_lookup(lookup(&pairs)).unwrap();
+        assert_eq!(config.environment.base_url(), "http://127.0.0.1:8787");
+        assert_eq!(config.timeouts.attempt, Duration::from_millis(1500));
+        assert_eq!(config.retry.max_attempts(), 1);
+        assert_eq!(config.credentials.password.expose(), "password-value");
+    }
+
+    #[test]
+    fn defaults_to_uat_and_requires_a_url_for_production() {
+        let config = Config::from_lookup(lookup(&CREDENTIALS)).unwrap();
+        assert_eq!(config.environment, Environment::Uat);
+        let mut pairs = CREDENTIALS.to_vec();
+        pairs.push(("ENKASH_ENVIRONMENT", "production"));
+        let err = Config::from_lookup(lookup(&pairs)).unwrap_err();
+        assert!(err.to_string().contains("ENKASH_BASE_URL is required"), "{err}");
+    }
+
+    #[test]
+    fn names_the_missing_or_bad_variable() {
+        let err = Config::from_lookup(lookup(&CREDENTIALS[..3])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid enkash configuration: ENKASH_PASSWORD is not set"
+        );
+        let mut pairs = CREDENTIALS.to_vec();
+        pairs.push(("ENKASH_TOTAL_TIMEOUT_MS", "soon"));
+        let err = Config::from_lookup(lookup(&pairs)).unwrap_err();
+        assert!(err.to_string().contains("ENKASH_TOTAL_TIMEOUT_MS"), "{err}");
+    }
+
+    #[test]
+    fn debug_redacts_the_secrets_exactly() {
+        let config = Config::from_lookup(lookup(&CREDENTIALS)).unwrap();
+        let debug = format!("{:?}", config.credentials);
+        assert_eq!(
+            debug,
+            "Credentials { client_id: \"CEKFOWV7UQ\", client_secret: Secret(\"** redacted **\"), \
+             username: \"ops@example.com\", password: Secret(\"** redacted **\") }"
+        );
+        let all = format!("{config:?} {config:#?}");
+        assert!(!all.contains("client-secret-value") && !all.contains("password-value"));
+    }
+}

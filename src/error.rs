@@ -1,0 +1,649 @@
+//! [`Error`], the one error type of the crate, and what it carries.
+//!
+//! Match on the variant for the broad kind, or ask the `is_*()` helpers for the common cases:
+//!
+//! ```no_run
+//! # async fn demo(client: &enkash::Client, request: enkash::types::CreateBillRequest) {
+//! use enkash::Execute;
+//! match client.create_bill().body(request).execute().await {
+//!     Ok(bill) => println!("created {:?}", bill.utility_enkash_id),
+//!     Err(err) if err.is_duplicate_reference_id() => println!("already created"),
+//!     Err(enkash::Error::OutcomeUnknown(unknown)) => {
+//!         // Do not resend: look the bill up first.
+//!         let reference = unknown.reference_id().unwrap_or_default().to_owned();
+//!         let resolution = client.resolve_by_reference_id(&reference).await;
+//!         println!("{resolution:?}");
+//!     }
+//!     Err(err) => eprintln!("{err} ({:?})", err.meta()),
+//! }
+//! # }
+//! ```
+
+use std::fmt;
+use std::time::Duration;
+
+/// Payload text EnKash sends (HTTP 400) when a lookup finds no bill.
+pub(crate) const NO_UTILITY_PAYMENT_FOUND: &str = "No utility payment found";
+
+/// Everything that can go wrong in a call.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// EnKash answered and refused or failed the call: a non-zero `response_code`, an HTTP 4XX,
+    /// or (for a call that is safe to repeat, after retries) an HTTP 5XX.
+    Api(Box<ApiError>),
+    /// A call that moves money may or may not have taken effect (timeout, connection lost, 5XX or
+    /// an unreadable answer after the request was sent). Resolve it before sending it again.
+    OutcomeUnknown(Box<OutcomeUnknown>),
+    /// No access token could be obtained.
+    Token(Box<TokenError>),
+    /// No answer from EnKash (connection refused or reset, timeout) for a call that is safe to
+    /// repeat, after retries; or a connection that failed before a money-moving request was sent.
+    Transport(Box<TransportError>),
+    /// EnKash answered with a body the client cannot read.
+    Decode(Box<DecodeError>),
+    /// The request was refused before anything was sent.
+    InvalidRequest(Box<ValidationError>),
+    /// The client configuration is unusable.
+    Config(ConfigError),
+}
+
+/// What an error says about the call, for logs and metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ErrorMeta<'a> {
+    /// The operation (`create_bill`, `get_utility_bill_status`, ...).
+    pub operation: Option<&'a str>,
+    /// HTTP status of the last answer.
+    pub http_status: Option<u16>,
+    /// EnKash `response_code`.
+    pub code: Option<i64>,
+    /// EnKash `response_message`, or the error's own message.
+    pub message: Option<&'a str>,
+    /// Request id from the answer's `x-request-id` header, when EnKash sent one.
+    pub request_id: Option<&'a str>,
+}
+
+impl Error {
+    /// The operation, status, code, message and request id, where known.
+    pub fn meta(&self) -> ErrorMeta<'_> {
+        match self {
+            Error::Api(api) => ErrorMeta {
+                operation: Some(api.operation),
+                http_status: Some(api.http_status),
+                code: api.code.map(ResponseCode::code),
+                message: api.message.as_deref(),
+                request_id: api.request_id.as_deref(),
+            },
+            Error::OutcomeUnknown(unknown) => ErrorMeta {
+                operation: Some(unknown.operation),
+                http_status: unknown.http_status,
+                ..ErrorMeta::default()
+            },
+            Error::Token(token) => ErrorMeta {
+                operation: Some("oauth_token"),
+                http_status: token.http_status,
+                message: Some(&token.message),
+                ..ErrorMeta::default()
+            },
+            Error::Transport(transport) => ErrorMeta {
+                operation: Some(transport.operation),
+                message: Some(&transport.message),
+                ..ErrorMeta::default()
+            },
+            Error::Decode(decode) => ErrorMeta {
+                operation: Some(decode.operation),
+                http_status: Some(decode.http_status),
+                message: Some(&decode.reason),
+                ..ErrorMeta::default()
+            },
+            Error::InvalidRequest(invalid) => ErrorMeta {
+                operation: invalid.operation,
+                message: Some(&invalid.rule),
+                ..ErrorMeta::default()
+            },
+            Error::Config(config) => ErrorMeta {
+                message: Some(&config.message),
+                ..ErrorMeta::default()
+            },
+        }
+    }
+
+    /// The EnKash failure, when EnKash answered with one.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(api) => Some(api),
+            _ => None,
+        }
+    }
+
+    /// The EnKash `response_code`, when the answer carried one.
+    pub fn response_code(&self) -> Option<ResponseCode> {
+        self.api_error().and_then(|api| api.code)
+    }
+
+    /// EnKash refused the request as it was sent (HTTP 400, 412 or 422): fix it, do not retry it.
+    pub fn is_rejected(&self) -> bool {
+        self.api_error()
+            .is_some_and(|api| matches!(api.http_status, 400 | 412 | 422))
+    }
+
+    /// A lookup found no bill (HTTP 400 with payload "No utility payment found").
+    pub fn is_not_found(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_not_found)
+    }
+
+    /// `response_code` 38: a bill with this `referenceId` exists already.
+    pub fn is_duplicate_reference_id(&self) -> bool {
+        self.response_code() == Some(ResponseCode::DuplicateReferenceId)
+    }
+
+    /// `response_code` 36 or 37: the velocity limit is breached.
+    pub fn is_velocity_limit(&self) -> bool {
+        matches!(self.response_code(), Some(ResponseCode::VelocityLimit(_)))
+    }
+
+    /// HTTP 429: too many requests.
+    pub fn is_throttled(&self) -> bool {
+        self.api_error().is_some_and(|api| api.http_status == 429)
+    }
+
+    /// HTTP 401 after the one re-authentication the client makes.
+    pub fn is_unauthorized(&self) -> bool {
+        self.api_error().is_some_and(|api| api.http_status == 401)
+    }
+
+    /// EnKash answered with HTTP 5XX.
+    pub fn is_server_error(&self) -> bool {
+        self.api_error().is_some_and(|api| api.http_status >= 500)
+    }
+
+    /// A money-moving call may or may not have taken effect.
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, Error::OutcomeUnknown(_))
+    }
+
+    /// The unknown outcome, with what is needed to resolve it.
+    pub fn outcome_unknown(&self) -> Option<&OutcomeUnknown> {
+        match self {
+            Error::OutcomeUnknown(unknown) => Some(unknown),
+            _ => None,
+        }
+    }
+
+    /// A timeout, whether or not the outcome is known.
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Error::Transport(transport) => transport.kind == TransportErrorKind::Timeout,
+            Error::OutcomeUnknown(unknown) => unknown.cause == UnknownCause::Timeout,
+            _ => false,
+        }
+    }
+
+    /// No access token could be obtained.
+    pub fn is_token_error(&self) -> bool {
+        matches!(self, Error::Token(_))
+    }
+
+    /// The request was refused before anything was sent.
+    pub fn is_invalid_request(&self) -> bool {
+        matches!(self, Error::InvalidRequest(_))
+    }
+
+    /// EnKash's answer could not be read.
+    pub fn is_decode(&self) -> bool {
+        matches!(self, Error::Decode(_))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api(api) => fmt::Display::fmt(api, f),
+            Error::OutcomeUnknown(unknown) => fmt::Display::fmt(unknown, f),
+            Error::Token(token) => fmt::Display::fmt(token, f),
+            Error::Transport(transport) => fmt::Display::fmt(transport, f),
+            Error::Decode(decode) => fmt::Display::fmt(decode, f),
+            Error::InvalidRequest(invalid) => fmt::Display::fmt(invalid, f),
+            Error::Config(config) => fmt::Display::fmt(config, f),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// EnKash's `response_code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ResponseCode {
+    /// `0`: the call succeeded.
+    Success,
+    /// `1`: the call failed; the payload says why.
+    Failure,
+    /// `36` or `37`: velocity limit breached (the docs give both the same meaning).
+    VelocityLimit(i64),
+    /// `38`: a bill with this `referenceId` exists already.
+    DuplicateReferenceId,
+    /// A code the docs do not list, kept as sent.
+    Other(i64),
+}
+
+impl ResponseCode {
+    /// Reads a code as sent.
+    pub fn from_code(code: i64) -> Self {
+        match code {
+            0 => ResponseCode::Success,
+            1 => ResponseCode::Failure,
+            36 | 37 => ResponseCode::VelocityLimit(code),
+            38 => ResponseCode::DuplicateReferenceId,
+            other => ResponseCode::Other(other),
+        }
+    }
+
+    /// The code as sent.
+    pub fn code(self) -> i64 {
+        match self {
+            ResponseCode::Success => 0,
+            ResponseCode::Failure => 1,
+            ResponseCode::VelocityLimit(code) | ResponseCode::Other(code) => code,
+            ResponseCode::DuplicateReferenceId => 38,
+        }
+    }
+}
+
+impl fmt::Display for ResponseCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let meaning = match self {
+            ResponseCode::Success => "success",
+            ResponseCode::Failure => "failure",
+            ResponseCode::VelocityLimit(_) => "velocity limit breached",
+            ResponseCode::DuplicateReferenceId => "duplicate referenceId",
+            ResponseCode::Other(_) => "undocumented code",
+        };
+        write!(f, "{} ({meaning})", self.code())
+    }
+}
+
+/// A failure EnKash answered with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The operation.
+    pub operation: &'static str,
+    /// HTTP status of the answer.
+    pub http_status: u16,
+    /// `response_code`, when the body had one.
+    pub code: Option<ResponseCode>,
+    /// `response_message`, when the body had one.
+    pub message: Option<String>,
+    /// The payload as text (bounded, with secrets masked), when the body had one.
+    pub payload: Option<String>,
+    /// Request id from the `x-request-id` header, when sent.
+    pub request_id: Option<String>,
+    /// How long the server asked to wait (`Retry-After`), when it did.
+    pub retry_after: Option<Duration>,
+}
+
+impl ApiError {
+    /// HTTP 400 with payload "No utility payment found": the looked-up bill does not exist.
+    pub fn is_not_found(&self) -> bool {
+        self.http_status == 400
+            && self
+                .payload
+                .as_deref()
+                .is_some_and(|payload| payload.contains(NO_UTILITY_PAYMENT_FOUND))
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed with HTTP {}", self.operation, self.http_status)?;
+        if let Some(code) = self.code {
+            write!(f, ", response_code {code}")?;
+        }
+        if let Some(message) = &self.message {
+            write!(f, ": {message}")?;
+        }
+        if let Some(payload) = &self.payload {
+            write!(f, " [{payload}]")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why the outcome of a money-moving call is unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UnknownCause {
+    /// The request was sent and no answer came in time.
+    Timeout,
+    /// The connection broke after the request was sent.
+    ConnectionLost,
+    /// EnKash answered 5XX; the docs say to enquire before any retry.
+    ServerError,
+    /// EnKash answered, but the answer could not be read.
+    UnreadableAnswer,
+}
+
+impl fmt::Display for UnknownCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            UnknownCause::Timeout => "no answer in time after the request was sent",
+            UnknownCause::ConnectionLost => "the connection broke after the request was sent",
+            UnknownCause::ServerError => "EnKash answered with a server error",
+            UnknownCause::UnreadableAnswer => "EnKash's answer could not be read",
+        })
+    }
+}
+
+/// A money-moving call that may or may not have taken effect.
+///
+/// Do not send it again blindly. Wait a few minutes (the docs say 2 to 5), then resolve it:
+/// [`crate::Client::resolve_by_reference_id`] for bill creation, a status lookup per bill for
+/// Confirm Debit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OutcomeUnknown {
+    /// The operation.
+    pub operation: &'static str,
+    /// Why the outcome is unknown.
+    pub cause: UnknownCause,
+    /// HTTP status, when EnKash answered.
+    pub http_status: Option<u16>,
+    /// The `referenceId` the request carried, to look the bill up by.
+    pub reference_id: Option<String>,
+    /// The bill ids the request carried (Confirm Debit), to look each one up by.
+    pub utility_payment_ids: Vec<String>,
+}
+
+impl OutcomeUnknown {
+    /// The `referenceId` the request carried.
+    pub fn reference_id(&self) -> Option<&str> {
+        self.reference_id.as_deref()
+    }
+}
+
+impl fmt::Display for OutcomeUnknown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "outcome of {} is unknown: {}", self.operation, self.cause)?;
+        if let Some(status) = self.http_status {
+            write!(f, " (HTTP {status})")?;
+        }
+        match (&self.reference_id, self.utility_payment_ids.as_slice()) {
+            (Some(reference), _) => write!(
+                f,
+                "; look up referenceId {reference} before sending it again"
+            ),
+            (None, []) => f.write_str("; look the bill up before sending it again"),
+            (None, ids) => write!(
+                f,
+                "; look up the status of {} before sending it again",
+                ids.join(", ")
+            ),
+        }
+    }
+}
+
+/// The token call failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenError {
+    /// HTTP status, when the token endpoint answered.
+    pub http_status: Option<u16>,
+    /// What went wrong (never includes a credential).
+    pub message: String,
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "could not obtain an access token")?;
+        if let Some(status) = self.http_status {
+            write!(f, " (HTTP {status})")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// What kind of transport failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The connection could not be made; nothing was sent.
+    Connect,
+    /// No answer in time.
+    Timeout,
+    /// The connection broke.
+    ConnectionLost,
+}
+
+/// No answer from EnKash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TransportError {
+    /// The operation.
+    pub operation: &'static str,
+    /// What failed.
+    pub kind: TransportErrorKind,
+    /// Details from the HTTP stack.
+    pub message: String,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            TransportErrorKind::Connect => "could not connect",
+            TransportErrorKind::Timeout => "timed out",
+            TransportErrorKind::ConnectionLost => "lost the connection",
+        };
+        write!(f, "{} {what}: {}", self.operation, self.message)
+    }
+}
+
+/// An answer that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DecodeError {
+    /// The operation.
+    pub operation: &'static str,
+    /// HTTP status of the answer.
+    pub http_status: u16,
+    /// Why it could not be read.
+    pub reason: String,
+    /// The start of the body (bounded, with secrets masked).
+    pub excerpt: String,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} answered HTTP {} with an unreadable body ({}): {}",
+            self.operation, self.http_status, self.reason, self.excerpt
+        )
+    }
+}
+
+/// A request refused before sending: which field, and which rule it breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ValidationError {
+    /// The operation, when known.
+    pub operation: Option<&'static str>,
+    /// The field at fault (`billParams.cn`, `referenceId`, ...), when known.
+    pub field: Option<String>,
+    /// The rule the value breaks.
+    pub rule: String,
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("invalid request")?;
+        if let Some(operation) = self.operation {
+            write!(f, " to {operation}")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": field `{field}`")?;
+        }
+        write!(f, ": {}", self.rule)
+    }
+}
+
+/// An unusable configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConfigError {
+    /// What is wrong (never includes a credential).
+    pub message: String,
+}
+
+impl ConfigError {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid enkash configuration: {}", self.message)
+    }
+}
+
+/// Longest excerpt of a body an error quotes.
+pub(crate) const EXCERPT_LIMIT: usize = 256;
+
+/// JSON keys whose string values never appear in an excerpt.
+const SENSITIVE_KEYS: &[&str] = &[
+    "password",
+    "secret",
+    "token",
+    "accountnumber",
+    "account_number",
+    "authorization",
+];
+
+/// The start of a body as text, at most [`EXCERPT_LIMIT`] characters, with the string values of
+/// sensitive keys and long digit runs (account numbers) masked.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(EXCERPT_LIMIT * 4)]);
+    let masked = mask_digit_runs(&mask_sensitive_values(&text));
+    let mut out: String = masked.chars().take(EXCERPT_LIMIT).collect();
+    if masked.chars().count() > EXCERPT_LIMIT || body.len() > EXCERPT_LIMIT * 4 {
+        out.push_str("...");
+    }
+    out
+}
+
+fn mask_sensitive_values(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('"') {
+        let (before, from_quote) = rest.split_at(start);
+        out.push_str(before);
+        let Some(end) = from_quote[1..].find('"') else {
+            out.push_str(from_quote);
+            return out;
+        };
+        let key = &from_quote[1..=end];
+        out.push_str(&from_quote[..end + 2]);
+        rest = &from_quote[end + 2..];
+        let lowered = key.to_ascii_lowercase();
+        if !SENSITIVE_KEYS.iter().any(|k| lowered.contains(k)) {
+            continue;
+        }
+        // `"key": "value"` -> `"key": "** redacted **"`
+        let after_colon = rest.trim_start();
+        if let Some(value) = after_colon.strip_prefix(':') {
+            let value = value.trim_start();
+            if let Some(inner) = value.strip_prefix('"') {
+                let skipped = rest.len() - inner.len();
+                out.push_str(&rest[..skipped]);
+                out.push_str(crate::secret::REDACTED);
+                rest = match inner.find('"') {
+                    Some(close) => &inner[close..],
+                    None => "",
+                };
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn mask_digit_runs(text: &str) -> String {
+    // Runs of 9 or more digits are account or card numbers more often than amounts; keep the
+    // last four.
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() >= 9 {
+            out.extend(std::iter::repeat_n('*', run.len() - 4));
+            out.push_str(&run[run.len() - 4..]);
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_codes_map_to_their_meaning_and_back() {
+        let table = [
+            (0, ResponseCode::Success),
+            (1, ResponseCode::Failure),
+            (36, ResponseCode::VelocityLimit(36)),
+            (37, ResponseCode::VelocityLimit(37)),
+            (38, ResponseCode::DuplicateReferenceId),
+            (99, ResponseCode::Other(99)),
+        ];
+        for (code, expected) in table {
+            assert_eq!(ResponseCode::from_code(code), expected);
+            assert_eq!(expected.code(), code);
+        }
+    }
+
+    #[test]
+    fn excerpts_are_bounded_and_masked() {
+        let body = br#"{"access_token":"tok-abc","accountNumber":"123456789012","note":"ok"}"#;
+        assert_eq!(
+            excerpt(body),
+            r#"{"access_token":"** redacted **","accountNumber":"** redacted **","note":"ok"}"#
+        );
+        assert_eq!(excerpt(b"acct 123456789012 paid"), "acct ********9012 paid");
+        let html = format!("<html>{}</html>", "x".repeat(10_000));
+        let short = excerpt(html.as_bytes());
+        assert_eq!(short.chars().count(), EXCERPT_LIMIT + 3);
+        assert!(short.ends_with("..."));
+    }
+
+    #[test]
+    fn outcome_unknown_says_what_to_do() {
+        let unknown = OutcomeUnknown {
+            operation: "create_bill",
+            cause: UnknownCause::Timeout,
+            http_status: None,
+            reference_id: Some("REF-1".into()),
+            utility_payment_ids: vec![],
+        };
+        assert_eq!(
+            unknown.to_string(),
+            "outcome of create_bill is unknown: no answer in time after the request was sent; \
+             look up referenceId REF-1 before sending it again"
+        );
+    }
+}

@@ -1,0 +1,269 @@
+//! The hooks every generated call runs through: authentication, request checks, the attempt
+//! loop with retries and re-authentication, and the response size limit.
+
+use std::pin::Pin;
+use std::time::SystemTime;
+
+use base64::Engine as _;
+use progenitor_client::{ClientHooks, OperationInfo};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
+use reqwest::{Request, Response};
+use tokio::time::Instant;
+
+use crate::auth::TokenResponse;
+use crate::context::CallContext;
+use crate::error::{TokenError, ValidationError};
+use crate::generated::Client;
+use crate::operation::{CallKind, OperationSpec, Reference, spec_of};
+use crate::retry::{AttemptOutcome, is_retryable, parse_retry_after};
+use crate::types;
+
+/// Header progenitor adds to every request; EnKash does not document it.
+const API_VERSION_HEADER: &str = "api-version";
+
+type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<TokenResponse, TokenError>> + Send + 'a>>;
+
+impl ClientHooks<crate::client::ClientState> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut Request,
+        info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        request.headers_mut().remove(API_VERSION_HEADER);
+        let spec = spec_of(info.operation_id);
+        if !spec.needs_token() {
+            let credentials = &self.inner.config().credentials;
+            let basic = base64::engine::general_purpose::STANDARD.encode(format!(
+                "{}:{}",
+                credentials.client_id,
+                credentials.client_secret.expose()
+            ));
+            set_authorization(request, "Basic", &basic);
+            return Ok(());
+        }
+        check_reference(&spec, request)?;
+        let token = self
+            .inner
+            .tokens()
+            .token(|| fetch_token(self))
+            .await
+            .map_err(token_failure)?;
+        set_authorization(request, "Bearer", token.expose());
+        Ok(())
+    }
+
+    async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
+        let spec = spec_of(info.operation_id);
+        let config = self.inner.config();
+        let deadline = Instant::now() + config.timeouts.total;
+        let mut request = request;
+        let mut reauthenticated = false;
+        let mut attempt: u32 = 1;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            *request.timeout_mut() = Some(config.timeouts.attempt.min(remaining));
+            let spare = request.try_clone();
+            tracing::Span::current().record("attempt", attempt);
+            let result = match self.client.execute(request).await {
+                Ok(response) => read_bounded(response, config.max_response_bytes).await,
+                Err(err) => Err(err),
+            };
+            let outcome = match &result {
+                Ok(response) => AttemptOutcome::Status(response.status().as_u16()),
+                Err(err) if err.is_connect() => AttemptOutcome::NotSent,
+                Err(_) => AttemptOutcome::NoAnswer,
+            };
+            record_attempt(attempt, outcome, result.as_ref().ok());
+            let Some(mut next) = spare else {
+                return result;
+            };
+
+            // A 401 means the request was refused unread: renew the token once and resend.
+            if outcome == AttemptOutcome::Status(401) && spec.needs_token() && !reauthenticated {
+                reauthenticated = true;
+                let rejected = bearer_of(&next).unwrap_or_default();
+                match self.inner.tokens().renew(&rejected, || fetch_token(self)).await {
+                    Ok(token) => {
+                        set_authorization(&mut next, "Bearer", token.expose());
+                        request = next;
+                        attempt += 1;
+                        continue;
+                    }
+                    Err(err) => {
+                        CallContext::record(|facts| facts.token_error = Some(err));
+                        return result;
+                    }
+                }
+            }
+
+            let retries_used = attempt - u32::from(reauthenticated);
+            if !is_retryable(spec.kind, outcome) || retries_used >= config.retry.max_attempts() {
+                return result;
+            }
+            let retry_after = result.as_ref().ok().and_then(retry_after_of);
+            let Some(wait) = config.retry.backoff(retries_used, retry_after) else {
+                return result;
+            };
+            if Instant::now() + wait >= deadline {
+                return result;
+            }
+            tracing::debug!(operation = spec.id, attempt, ?outcome, ?wait, "retrying");
+            drop(result);
+            tokio::time::sleep(wait).await;
+            request = next;
+            attempt += 1;
+        }
+    }
+}
+
+/// Requests a token with the configured credentials (boxed: it runs inside a hook of the same
+/// client, which makes the future recursive).
+fn fetch_token(client: &Client) -> TokenFuture<'_> {
+    Box::pin(async move {
+        let credentials = &client.inner.config().credentials;
+        let form = types::OAuthTokenRequest {
+            username: credentials.username.clone(),
+            password: credentials.password.clone(),
+            grant_type: types::OAuthTokenRequestGrantType::Password,
+            client_id: credentials.client_id.clone(),
+        };
+        match client.oauth_token().body(form).send().await {
+            Ok(response) => Ok(response.into_inner()),
+            Err(err) => Err(TokenError {
+                http_status: err.status().map(|status| status.as_u16()),
+                message: match &err {
+                    progenitor_client::Error::ErrorResponse(response) => {
+                        let body = response.as_ref();
+                        body.response_message
+                            .clone()
+                            .unwrap_or_else(|| "the token request was refused".into())
+                    }
+                    progenitor_client::Error::CommunicationError(err) if err.is_timeout() => {
+                        "the token request timed out".into()
+                    }
+                    progenitor_client::Error::CommunicationError(_) => {
+                        "the token endpoint could not be reached".into()
+                    }
+                    _ => "the token endpoint answered with an unreadable body".into(),
+                },
+            }),
+        }
+    })
+}
+
+fn token_failure<E>(err: TokenError) -> progenitor_client::Error<E> {
+    let message = err.to_string();
+    CallContext::record(|facts| facts.token_error = Some(err));
+    progenitor_client::Error::Custom(message)
+}
+
+/// Records the identifiers of a money-moving request, and refuses one that could not be
+/// resolved after an unknown outcome.
+fn check_reference<E>(
+    spec: &OperationSpec,
+    request: &Request,
+) -> Result<(), progenitor_client::Error<E>> {
+    if spec.kind != CallKind::MoneyMoving || spec.reference == Reference::None {
+        return Ok(());
+    }
+    let body: serde_json::Value = request
+        .body()
+        .and_then(reqwest::Body::as_bytes)
+        .and_then(|bytes| serde_json::from_slice(bytes).ok())
+        .unwrap_or_default();
+    match spec.reference {
+        Reference::ReferenceId => {
+            let reference = body["referenceId"].as_str().unwrap_or_default().trim();
+            if reference.is_empty() {
+                let invalid = ValidationError {
+                    operation: Some(spec.id),
+                    field: Some("referenceId".into()),
+                    rule: "required: a money-moving call needs a unique referenceId so an \
+                           unknown outcome can be looked up"
+                        .into(),
+                };
+                let message = invalid.to_string();
+                CallContext::record(|facts| facts.invalid = Some(invalid));
+                return Err(progenitor_client::Error::InvalidRequest(message));
+            }
+            let reference = reference.to_owned();
+            CallContext::record(|facts| facts.reference_id = Some(reference));
+        }
+        Reference::UtilityPaymentIds => {
+            let ids = body["utilityPaymentIds"]
+                .as_array()
+                .map(|ids| ids.iter().filter_map(|id| id.as_str().map(str::to_owned)))
+                .into_iter()
+                .flatten()
+                .collect();
+            CallContext::record(|facts| facts.utility_payment_ids = ids);
+        }
+        Reference::None => {}
+    }
+    Ok(())
+}
+
+fn set_authorization(request: &mut Request, scheme: &str, credential: &str) {
+    if let Ok(mut value) = HeaderValue::from_str(&format!("{scheme} {credential}")) {
+        value.set_sensitive(true);
+        request.headers_mut().insert(AUTHORIZATION, value);
+    }
+}
+
+fn bearer_of(request: &Request) -> Option<String> {
+    let value = request.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    value.strip_prefix("Bearer ").map(str::to_owned)
+}
+
+fn retry_after_of(response: &Response) -> Option<std::time::Duration> {
+    let value = response.headers().get(reqwest::header::RETRY_AFTER)?;
+    parse_retry_after(value.to_str().ok()?, SystemTime::now())
+}
+
+fn record_attempt(attempt: u32, outcome: AttemptOutcome, response: Option<&Response>) {
+    if let AttemptOutcome::Status(status) = outcome {
+        tracing::Span::current().record("http.status", status);
+    }
+    let request_id = response
+        .and_then(|r| r.headers().get("x-request-id"))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let retry_after = response.and_then(retry_after_of);
+    CallContext::record(|facts| {
+        facts.attempts = attempt;
+        facts.last_outcome = Some(outcome);
+        facts.request_id = request_id;
+        facts.retry_after = retry_after;
+    });
+}
+
+/// Reads the whole body, at most `limit` bytes, so a slow or huge answer is bounded by the
+/// attempt timeout and the limit; a larger body is replaced by an empty one and recorded.
+async fn read_bounded(mut response: Response, limit: usize) -> reqwest::Result<Response> {
+    let status = response.status();
+    let version = response.version();
+    let headers = std::mem::take(response.headers_mut());
+    let mut too_large = response
+        .content_length()
+        .is_some_and(|length| length > limit as u64);
+    let mut body = Vec::new();
+    while !too_large {
+        let Some(chunk) = response.chunk().await? else {
+            break;
+        };
+        if body.len() + chunk.len() > limit {
+            too_large = true;
+            body = Vec::new();
+        } else {
+            body.extend_from_slice(&chunk);
+        }
+    }
+    if too_large {
+        CallContext::record(|facts| facts.body_too_large = true);
+    }
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    Ok(Response::from(rebuilt))
+}

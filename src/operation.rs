@@ -1,0 +1,121 @@
+//! What the client must know about each operation: is it safe to repeat, does it move money,
+//! which field identifies it for a later lookup.
+
+/// How a call may be repeated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CallKind {
+    /// Reads only: retried after timeouts, lost connections, 429 and 5XX.
+    Lookup,
+    /// Changes state but moves no money (registering a consumer number): never resent after
+    /// the request may have left.
+    Write,
+    /// Moves money: never resent after the request may have left; an unknown outcome is
+    /// reported with what is needed to resolve it.
+    MoneyMoving,
+}
+
+/// The request field that identifies a money-moving call for a later lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reference {
+    /// None.
+    None,
+    /// `referenceId`; required, so an unknown outcome can always be resolved.
+    ReferenceId,
+    /// `utilityPaymentIds` (Confirm Debit): each bill is looked up by its id.
+    UtilityPaymentIds,
+}
+
+/// One operation of the spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OperationSpec {
+    /// The generated operation id (snake_case).
+    pub id: &'static str,
+    pub kind: CallKind,
+    pub reference: Reference,
+}
+
+impl OperationSpec {
+    /// Every call but the token call carries the bearer token.
+    pub fn needs_token(&self) -> bool {
+        self.id != TOKEN_OPERATION
+    }
+}
+
+/// The token call's operation id.
+pub(crate) const TOKEN_OPERATION: &str = "oauth_token";
+
+const fn spec(id: &'static str, kind: CallKind, reference: Reference) -> OperationSpec {
+    OperationSpec {
+        id,
+        kind,
+        reference,
+    }
+}
+
+/// Every operation in the spec. `tests/operations.rs` checks this list against the spec.
+pub(crate) const OPERATIONS: &[OperationSpec] = &[
+    spec(TOKEN_OPERATION, CallKind::Lookup, Reference::None),
+    spec("fetch_or_add_bill_v0", CallKind::Write, Reference::None),
+    spec("fetch_current_bill", CallKind::Lookup, Reference::None),
+    spec("create_bill", CallKind::MoneyMoving, Reference::ReferenceId),
+    spec(
+        "create_bill_without_fetch_v0",
+        CallKind::MoneyMoving,
+        Reference::ReferenceId,
+    ),
+    spec(
+        "create_bill_without_fetch",
+        CallKind::MoneyMoving,
+        Reference::ReferenceId,
+    ),
+    spec(
+        "confirm_debit",
+        CallKind::MoneyMoving,
+        Reference::UtilityPaymentIds,
+    ),
+    spec("get_utility_bill_status_v0", CallKind::Lookup, Reference::None),
+    spec("get_utility_bill_status", CallKind::Lookup, Reference::None),
+    spec(
+        "get_utility_bill_by_reference_id_v0",
+        CallKind::Lookup,
+        Reference::None,
+    ),
+    spec(
+        "get_utility_bill_by_reference_id",
+        CallKind::Lookup,
+        Reference::None,
+    ),
+    spec("search_utility_bills", CallKind::Lookup, Reference::None),
+];
+
+/// The spec of an operation id. An id missing from the table is treated as money-moving: the
+/// safe assumption for a call nobody has classified.
+pub(crate) fn spec_of(id: &str) -> OperationSpec {
+    OPERATIONS
+        .iter()
+        .find(|spec| spec.id == id)
+        .copied()
+        .unwrap_or(OperationSpec {
+            id: "unclassified_operation",
+            kind: CallKind::MoneyMoving,
+            reference: Reference::None,
+        })
+}
+
+/// The kind of every operation, by generated operation id (for tests and documentation).
+pub fn call_kinds() -> impl Iterator<Item = (&'static str, CallKind)> {
+    OPERATIONS.iter().map(|spec| (spec.id, spec.kind))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_operations_are_treated_as_money_moving() {
+        assert_eq!(spec_of("something_new").kind, CallKind::MoneyMoving);
+        assert_eq!(spec_of("create_bill").reference, Reference::ReferenceId);
+        assert!(!spec_of(TOKEN_OPERATION).needs_token());
+    }
+}
