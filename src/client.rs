@@ -70,7 +70,9 @@ impl Client {
             .user_agent(config.user_agent.clone())
             .build()
             .map_err(|err| {
-                Error::Config(ConfigError::new(format!("cannot build the HTTP client: {err}")))
+                Error::Config(ConfigError::new(format!(
+                    "cannot build the HTTP client: {err}"
+                )))
             })?;
         let base_url = config.environment.base_url().to_owned();
         let state = ClientState {

@@ -188,9 +188,13 @@ impl Config {
         let millis = |name: &str, default: Duration| -> Result<Duration, Error> {
             match lookup(name) {
                 None => Ok(default),
-                Some(text) => text.trim().parse::<u64>().map(Duration::from_millis).map_err(
-                    |_| config_error(format!("{name} must be a whole number of milliseconds")),
-                ),
+                Some(text) => text
+                    .trim()
+                    .parse::<u64>()
+                    .map(Duration::from_millis)
+                    .map_err(|_| {
+                        config_error(format!("{name} must be a whole number of milliseconds"))
+                    }),
             }
         };
         let base_url = lookup("ENKASH_BASE_URL").filter(|url| !url.is_empty());
@@ -404,7 +408,10 @@ mod tests {
         let mut pairs = CREDENTIALS.to_vec();
         pairs.push(("ENKASH_ENVIRONMENT", "production"));
         let err = Config::from_lookup(lookup(&pairs)).unwrap_err();
-        assert!(err.to_string().contains("ENKASH_BASE_URL is required"), "{err}");
+        assert!(
+            err.to_string().contains("ENKASH_BASE_URL is required"),
+            "{err}"
+        );
     }
 
     #[test]

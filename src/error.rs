@@ -297,7 +297,11 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed with HTTP {}", self.operation, self.http_status)?;
+        write!(
+            f,
+            "{} failed with HTTP {}",
+            self.operation, self.http_status
+        )?;
         if let Some(code) = self.code {
             write!(f, ", response_code {code}")?;
         }
@@ -365,7 +369,11 @@ impl OutcomeUnknown {
 
 impl fmt::Display for OutcomeUnknown {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "outcome of {} is unknown: {}", self.operation, self.cause)?;
+        write!(
+            f,
+            "outcome of {} is unknown: {}",
+            self.operation, self.cause
+        )?;
         if let Some(status) = self.http_status {
             write!(f, " (HTTP {status})")?;
         }

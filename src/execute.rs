@@ -141,16 +141,11 @@ operations! {
 
 async fn run<B: SendOutput>(builder: B) -> Result<<B::Body as Envelope>::Output, Error> {
     let spec = spec_of(B::OPERATION);
-    let span = tracing::info_span!(
-        "enkash.call",
-        operation = spec.id,
-        attempt = Empty,
-        http.status = Empty,
-        response_code = Empty,
-        duration_ms = Empty,
-    );
+    let span = call_span(spec.id);
     let started = Instant::now();
-    let (result, facts) = CallContext::scope(builder.send()).instrument(span.clone()).await;
+    let (result, facts) = CallContext::scope(builder.send())
+        .instrument(span.clone())
+        .await;
     let output = interpret(&spec, result, facts);
     span.record("duration_ms", started.elapsed().as_millis() as u64);
     if let Err(err) = &output {
@@ -162,6 +157,18 @@ async fn run<B: SendOutput>(builder: B) -> Result<<B::Body as Envelope>::Output,
         span.record("response_code", 0);
     }
     output
+}
+
+/// The span of one call: operation, attempt, HTTP status, response_code, duration.
+pub(crate) fn call_span(operation: &'static str) -> tracing::Span {
+    tracing::info_span!(
+        "enkash.call",
+        operation,
+        attempt = Empty,
+        http.status = Empty,
+        response_code = Empty,
+        duration_ms = Empty,
+    )
 }
 
 type SendResult<T> = Result<ResponseValue<T>, progenitor_client::Error<types::ErrorEnvelope>>;
@@ -195,7 +202,9 @@ fn interpret<T: Envelope>(
                     retry_after: None,
                 })));
             }
-            envelope.into_output().ok_or_else(|| failure.undecodable(status, "the payload is missing", b""))
+            envelope
+                .into_output()
+                .ok_or_else(|| failure.undecodable(status, "the payload is missing", b""))
         }
         Err(Raw::ErrorResponse(response)) => {
             let status = response.status().as_u16();
@@ -212,7 +221,11 @@ fn interpret<T: Envelope>(
                 _ => 200,
             };
             if facts.body_too_large {
-                return Err(failure.undecodable(status, "the body is larger than the configured limit", b""));
+                return Err(failure.undecodable(
+                    status,
+                    "the body is larger than the configured limit",
+                    b"",
+                ));
             }
             // A failure whose payload does not fit the success schema (often a plain string).
             if let Ok(generic) = serde_json::from_slice::<types::ErrorEnvelope>(&bytes) {
@@ -222,7 +235,12 @@ fn interpret<T: Envelope>(
                         serde_json::Value::String(text) => excerpt(text.as_bytes()),
                         other => excerpt(other.to_string().as_bytes()),
                     });
-                    return failure.answered(status, generic.response_code, generic.response_message, payload);
+                    return failure.answered(
+                        status,
+                        generic.response_code,
+                        generic.response_message,
+                        payload,
+                    );
                 }
             }
             if status >= 400 {
@@ -237,15 +255,15 @@ fn interpret<T: Envelope>(
                 rule: message,
             }),
         ))),
-        Err(Raw::Custom(message)) => Err(Error::Token(Box::new(facts.token_error.take().unwrap_or(
-            TokenError {
+        Err(Raw::Custom(message)) => Err(Error::Token(Box::new(
+            facts.token_error.take().unwrap_or(TokenError {
                 http_status: None,
                 message,
-            },
-        )))),
-        Err(Raw::CommunicationError(err) | Raw::ResponseBodyError(err) | Raw::InvalidUpgrade(err)) => {
-            Err(failure.no_answer(&err))
-        }
+            }),
+        ))),
+        Err(
+            Raw::CommunicationError(err) | Raw::ResponseBodyError(err) | Raw::InvalidUpgrade(err),
+        ) => Err(failure.no_answer(&err)),
         Err(Raw::UnexpectedResponse(response)) => {
             let status = response.status().as_u16();
             failure.answered(status, None, None, None)
@@ -282,7 +300,9 @@ impl Failure<'_> {
         message: Option<String>,
         payload: Option<String>,
     ) -> Result<T, Error> {
-        if status == 401 && let Some(token_error) = &self.facts.token_error {
+        if status == 401
+            && let Some(token_error) = &self.facts.token_error
+        {
             return Err(Error::Token(Box::new(token_error.clone())));
         }
         if status >= 500 && self.moves_state() {
@@ -347,7 +367,14 @@ fn transport_message(err: &reqwest::Error) -> String {
         source = cause.source();
     }
     if causes.is_empty() {
-        causes.push(if err.is_timeout() { "timed out" } else { "request failed" }.to_owned());
+        causes.push(
+            if err.is_timeout() {
+                "timed out"
+            } else {
+                "request failed"
+            }
+            .to_owned(),
+        );
     }
     causes.join(": ").chars().take(300).collect()
 }

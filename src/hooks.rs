@@ -9,12 +9,14 @@ use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use reqwest::{Request, Response};
 use tokio::time::Instant;
+use tracing::Instrument as _;
 
 use crate::auth::TokenResponse;
 use crate::context::CallContext;
 use crate::error::{TokenError, ValidationError};
+use crate::execute::call_span;
 use crate::generated::Client;
-use crate::operation::{CallKind, OperationSpec, Reference, spec_of};
+use crate::operation::{CallKind, LookupKey, OperationSpec, TOKEN_OPERATION, spec_of};
 use crate::retry::{AttemptOutcome, is_retryable, parse_retry_after};
 use crate::types;
 
@@ -41,7 +43,11 @@ impl ClientHooks<crate::client::ClientState> for Client {
             set_authorization(request, "Basic", &basic);
             return Ok(());
         }
-        check_reference(&spec, request)?;
+        if let Err(invalid) = check_reference(&spec, request) {
+            let message = invalid.to_string();
+            CallContext::record(|facts| facts.invalid = Some(invalid));
+            return Err(progenitor_client::Error::InvalidRequest(message));
+        }
         let token = self
             .inner
             .tokens()
@@ -82,7 +88,12 @@ impl ClientHooks<crate::client::ClientState> for Client {
             if outcome == AttemptOutcome::Status(401) && spec.needs_token() && !reauthenticated {
                 reauthenticated = true;
                 let rejected = bearer_of(&next).unwrap_or_default();
-                match self.inner.tokens().renew(&rejected, || fetch_token(self)).await {
+                match self
+                    .inner
+                    .tokens()
+                    .renew(&rejected, || fetch_token(self))
+                    .await
+                {
                     Ok(token) => {
                         set_authorization(&mut next, "Bearer", token.expose());
                         request = next;
@@ -119,7 +130,9 @@ impl ClientHooks<crate::client::ClientState> for Client {
 /// Requests a token with the configured credentials (boxed: it runs inside a hook of the same
 /// client, which makes the future recursive).
 fn fetch_token(client: &Client) -> TokenFuture<'_> {
-    Box::pin(async move {
+    let span = call_span(TOKEN_OPERATION);
+    let started = std::time::Instant::now();
+    let fetch = async move {
         let credentials = &client.inner.config().credentials;
         let form = types::OAuthTokenRequest {
             username: credentials.username.clone(),
@@ -148,7 +161,15 @@ fn fetch_token(client: &Client) -> TokenFuture<'_> {
                 },
             }),
         }
-    })
+    };
+    Box::pin(
+        async move {
+            let result = fetch.await;
+            tracing::Span::current().record("duration_ms", started.elapsed().as_millis() as u64);
+            result
+        }
+        .instrument(span),
+    )
 }
 
 fn token_failure<E>(err: TokenError) -> progenitor_client::Error<E> {
@@ -159,11 +180,8 @@ fn token_failure<E>(err: TokenError) -> progenitor_client::Error<E> {
 
 /// Records the identifiers of a money-moving request, and refuses one that could not be
 /// resolved after an unknown outcome.
-fn check_reference<E>(
-    spec: &OperationSpec,
-    request: &Request,
-) -> Result<(), progenitor_client::Error<E>> {
-    if spec.kind != CallKind::MoneyMoving || spec.reference == Reference::None {
+fn check_reference(spec: &OperationSpec, request: &Request) -> Result<(), ValidationError> {
+    if spec.kind != CallKind::MoneyMoving || spec.lookup_key == LookupKey::None {
         return Ok(());
     }
     let body: serde_json::Value = request
@@ -171,25 +189,22 @@ fn check_reference<E>(
         .and_then(reqwest::Body::as_bytes)
         .and_then(|bytes| serde_json::from_slice(bytes).ok())
         .unwrap_or_default();
-    match spec.reference {
-        Reference::ReferenceId => {
+    match spec.lookup_key {
+        LookupKey::ReferenceId => {
             let reference = body["referenceId"].as_str().unwrap_or_default().trim();
             if reference.is_empty() {
-                let invalid = ValidationError {
+                return Err(ValidationError {
                     operation: Some(spec.id),
                     field: Some("referenceId".into()),
                     rule: "required: a money-moving call needs a unique referenceId so an \
                            unknown outcome can be looked up"
                         .into(),
-                };
-                let message = invalid.to_string();
-                CallContext::record(|facts| facts.invalid = Some(invalid));
-                return Err(progenitor_client::Error::InvalidRequest(message));
+                });
             }
             let reference = reference.to_owned();
             CallContext::record(|facts| facts.reference_id = Some(reference));
         }
-        Reference::UtilityPaymentIds => {
+        LookupKey::UtilityPaymentIds => {
             let ids = body["utilityPaymentIds"]
                 .as_array()
                 .map(|ids| ids.iter().filter_map(|id| id.as_str().map(str::to_owned)))
@@ -198,7 +213,7 @@ fn check_reference<E>(
                 .collect();
             CallContext::record(|facts| facts.utility_payment_ids = ids);
         }
-        Reference::None => {}
+        LookupKey::None => {}
     }
     Ok(())
 }

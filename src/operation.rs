@@ -17,7 +17,7 @@ pub enum CallKind {
 
 /// The request field that identifies a money-moving call for a later lookup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Reference {
+pub(crate) enum LookupKey {
     /// None.
     None,
     /// `referenceId`; required, so an unknown outcome can always be resolved.
@@ -32,7 +32,7 @@ pub(crate) struct OperationSpec {
     /// The generated operation id (snake_case).
     pub id: &'static str,
     pub kind: CallKind,
-    pub reference: Reference,
+    pub lookup_key: LookupKey,
 }
 
 impl OperationSpec {
@@ -45,48 +45,52 @@ impl OperationSpec {
 /// The token call's operation id.
 pub(crate) const TOKEN_OPERATION: &str = "oauth_token";
 
-const fn spec(id: &'static str, kind: CallKind, reference: Reference) -> OperationSpec {
+const fn spec(id: &'static str, kind: CallKind, lookup_key: LookupKey) -> OperationSpec {
     OperationSpec {
         id,
         kind,
-        reference,
+        lookup_key,
     }
 }
 
 /// Every operation in the spec. `tests/operations.rs` checks this list against the spec.
 pub(crate) const OPERATIONS: &[OperationSpec] = &[
-    spec(TOKEN_OPERATION, CallKind::Lookup, Reference::None),
-    spec("fetch_or_add_bill_v0", CallKind::Write, Reference::None),
-    spec("fetch_current_bill", CallKind::Lookup, Reference::None),
-    spec("create_bill", CallKind::MoneyMoving, Reference::ReferenceId),
+    spec(TOKEN_OPERATION, CallKind::Lookup, LookupKey::None),
+    spec("fetch_or_add_bill_v0", CallKind::Write, LookupKey::None),
+    spec("fetch_current_bill", CallKind::Lookup, LookupKey::None),
+    spec("create_bill", CallKind::MoneyMoving, LookupKey::ReferenceId),
     spec(
         "create_bill_without_fetch_v0",
         CallKind::MoneyMoving,
-        Reference::ReferenceId,
+        LookupKey::ReferenceId,
     ),
     spec(
         "create_bill_without_fetch",
         CallKind::MoneyMoving,
-        Reference::ReferenceId,
+        LookupKey::ReferenceId,
     ),
     spec(
         "confirm_debit",
         CallKind::MoneyMoving,
-        Reference::UtilityPaymentIds,
+        LookupKey::UtilityPaymentIds,
     ),
-    spec("get_utility_bill_status_v0", CallKind::Lookup, Reference::None),
-    spec("get_utility_bill_status", CallKind::Lookup, Reference::None),
+    spec(
+        "get_utility_bill_status_v0",
+        CallKind::Lookup,
+        LookupKey::None,
+    ),
+    spec("get_utility_bill_status", CallKind::Lookup, LookupKey::None),
     spec(
         "get_utility_bill_by_reference_id_v0",
         CallKind::Lookup,
-        Reference::None,
+        LookupKey::None,
     ),
     spec(
         "get_utility_bill_by_reference_id",
         CallKind::Lookup,
-        Reference::None,
+        LookupKey::None,
     ),
-    spec("search_utility_bills", CallKind::Lookup, Reference::None),
+    spec("search_utility_bills", CallKind::Lookup, LookupKey::None),
 ];
 
 /// The spec of an operation id. An id missing from the table is treated as money-moving: the
@@ -99,7 +103,7 @@ pub(crate) fn spec_of(id: &str) -> OperationSpec {
         .unwrap_or(OperationSpec {
             id: "unclassified_operation",
             kind: CallKind::MoneyMoving,
-            reference: Reference::None,
+            lookup_key: LookupKey::None,
         })
 }
 
@@ -115,7 +119,7 @@ mod tests {
     #[test]
     fn unknown_operations_are_treated_as_money_moving() {
         assert_eq!(spec_of("something_new").kind, CallKind::MoneyMoving);
-        assert_eq!(spec_of("create_bill").reference, Reference::ReferenceId);
+        assert_eq!(spec_of("create_bill").lookup_key, LookupKey::ReferenceId);
         assert!(!spec_of(TOKEN_OPERATION).needs_token());
     }
 }

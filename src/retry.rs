@@ -157,7 +157,11 @@ mod tests {
             (Write, Status(503), false),
         ];
         for (kind, outcome, expected) in table {
-            assert_eq!(is_retryable(kind, outcome), expected, "{kind:?} {outcome:?}");
+            assert_eq!(
+                is_retryable(kind, outcome),
+                expected,
+                "{kind:?} {outcome:?}"
+            );
         }
     }
 
@@ -209,6 +213,9 @@ mod tests {
     #[test]
     fn disabled_means_one_attempt() {
         assert_eq!(RetryPolicy::disabled().max_attempts(), 1);
-        assert_eq!(RetryPolicy::standard().with_max_attempts(0).max_attempts(), 1);
+        assert_eq!(
+            RetryPolicy::standard().with_max_attempts(0).max_attempts(),
+            1
+        );
     }
 }

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use common::server::{Action, Seen, Server};
 use enkash::error::UnknownCause;
-use enkash::{Client, Config, Credentials, Error, Execute, Resolution, RetryPolicy, Timeouts, types};
+use enkash::{
+    Client, Config, Credentials, Error, Execute, Resolution, RetryPolicy, Timeouts, types,
+};
 use serde_json::json;
 
 const CLIENT_SECRET: &str = "client-secret-4f9a";
@@ -17,7 +19,12 @@ const PASSWORD: &str = "portal-password-77x";
 fn config(server: &Server) -> enkash::config::ConfigBuilder {
     Config::builder()
         .base_url(&server.base_url)
-        .credentials(Credentials::new("CEKFOWV7UQ", CLIENT_SECRET, "ops@example.com", PASSWORD))
+        .credentials(Credentials::new(
+            "CEKFOWV7UQ",
+            CLIENT_SECRET,
+            "ops@example.com",
+            PASSWORD,
+        ))
         .retry(
             RetryPolicy::standard()
                 .with_initial_backoff(Duration::from_millis(20))
@@ -34,9 +41,13 @@ fn bill(id: &str, reference: &str) -> serde_json::Value {
 }
 
 fn create_request(reference: Option<&str>) -> types::CreateBillRequest {
-    let reference = reference.map(|r| format!(r#","referenceId":"{r}""#)).unwrap_or_default();
+    let reference = reference
+        .map(|r| format!(r#","referenceId":"{r}""#))
+        .unwrap_or_default();
     // From text, so the amounts keep their written scale.
-    let body = format!(r#"{{"companyBillerId":"CB-54321","billNetAmount":100.10,"billAmount":100.10{reference}}}"#);
+    let body = format!(
+        r#"{{"companyBillerId":"CB-54321","billNetAmount":100.10,"billAmount":100.10{reference}}}"#
+    );
     serde_json::from_str(&body).unwrap()
 }
 
@@ -50,7 +61,11 @@ async fn one_token_request_serves_a_hundred_concurrent_first_calls() {
     let calls = (0..100).map(|_| {
         let client = client.clone();
         tokio::spawn(async move {
-            client.get_utility_bill_status().utility_enkash_id("UTIL-1").execute().await
+            client
+                .get_utility_bill_status()
+                .utility_enkash_id("UTIL-1")
+                .execute()
+                .await
         })
     });
     for call in futures::future::join_all(calls).await {
@@ -60,8 +75,17 @@ async fn one_token_request_serves_a_hundred_concurrent_first_calls() {
     assert_eq!(server.count(STATUS_PATH), 100);
     let seen = server.seen();
     let token_call = seen.iter().find(|s| s.path == "/oauth/token").unwrap();
-    assert!(token_call.header("authorization").unwrap().starts_with("Basic "));
-    assert!(token_call.body.contains("grant_type=password"), "{}", token_call.body);
+    assert!(
+        token_call
+            .header("authorization")
+            .unwrap()
+            .starts_with("Basic ")
+    );
+    assert!(
+        token_call.body.contains("grant_type=password"),
+        "{}",
+        token_call.body
+    );
     for call in seen.iter().filter(|s| s.path == STATUS_PATH) {
         assert_eq!(call.header("authorization"), Some("Bearer tok-1"));
         assert_eq!(call.header("api-version"), None);
@@ -75,16 +99,32 @@ async fn the_token_is_renewed_before_it_expires() {
     let issued_at = Arc::new(std::sync::Mutex::new(Vec::<Instant>::new()));
     let clock = issued_at.clone();
     let server = Server::start(3, move |seen: &Seen, _| {
-        let token: usize = seen.header("authorization").unwrap()["Bearer tok-".len()..].parse().unwrap();
+        let token: usize = seen.header("authorization").unwrap()["Bearer tok-".len()..]
+            .parse()
+            .unwrap();
         let issued = clock.lock().unwrap()[token - 1];
         if issued.elapsed() > Duration::from_secs(3) {
-            return Action::json(401, json!({"response_code": 1, "response_message": "token expired"}));
+            return Action::json(
+                401,
+                json!({"response_code": 1, "response_message": "token expired"}),
+            );
         }
         Action::ok(bill("UTIL-1", "REF-1"))
     })
     .await;
-    let client = Client::from_config(config(&server).token_refresh_margin(Duration::from_secs(1)).build().unwrap()).unwrap();
-    let call = || client.get_utility_bill_status().utility_enkash_id("UTIL-1").execute();
+    let client = Client::from_config(
+        config(&server)
+            .token_refresh_margin(Duration::from_secs(1))
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let call = || {
+        client
+            .get_utility_bill_status()
+            .utility_enkash_id("UTIL-1")
+            .execute()
+    };
     // The server-side clock starts when the token is issued (the first call).
     issued_at.lock().unwrap().push(Instant::now());
     call().await.unwrap();
@@ -99,14 +139,22 @@ async fn the_token_is_renewed_before_it_expires() {
 async fn a_401_causes_one_reauthentication_and_one_resend() {
     let server = Server::start(3600, |seen: &Seen, _| {
         if seen.header("authorization") == Some("Bearer tok-1") {
-            return Action::json(401, json!({"response_code": 1, "response_message": "invalid token"}));
+            return Action::json(
+                401,
+                json!({"response_code": 1, "response_message": "invalid token"}),
+            );
         }
         Action::ok(bill("UTIL-1", "REF-1"))
     })
     .await;
     let client = client(&server);
     // A money-moving call too: a 401 means the request was refused unread.
-    let created = client.create_bill().body(create_request(Some("REF-401"))).execute().await.unwrap();
+    let created = client
+        .create_bill()
+        .body(create_request(Some("REF-401")))
+        .execute()
+        .await
+        .unwrap();
     assert_eq!(created.utility_enkash_id.as_deref(), Some("UTIL-1"));
     assert_eq!(server.token_requests(), 2);
     assert_eq!(server.count(CREATE_PATH), 2);
@@ -115,10 +163,18 @@ async fn a_401_causes_one_reauthentication_and_one_resend() {
 #[tokio::test]
 async fn a_401_that_persists_is_reported_after_one_reauthentication() {
     let server = Server::start(3600, |_, _| {
-        Action::json(401, json!({"response_code": 1, "response_message": "invalid token"}))
+        Action::json(
+            401,
+            json!({"response_code": 1, "response_message": "invalid token"}),
+        )
     })
     .await;
-    let err = client(&server).get_utility_bill_status().utility_enkash_id("UTIL-1").execute().await.unwrap_err();
+    let err = client(&server)
+        .get_utility_bill_status()
+        .utility_enkash_id("UTIL-1")
+        .execute()
+        .await
+        .unwrap_err();
     assert!(err.is_unauthorized(), "{err:?}");
     assert_eq!(server.token_requests(), 2);
     assert_eq!(server.count(STATUS_PATH), 2);
@@ -133,11 +189,18 @@ async fn each_response_code_maps_to_its_error() {
     .await;
     let client = client(&server);
     for (code, check) in [
-        (1, (|e: &Error| e.api_error().is_some() && !e.is_velocity_limit() && !e.is_duplicate_reference_id()) as fn(&Error) -> bool),
+        (
+            1,
+            (|e: &Error| {
+                e.api_error().is_some() && !e.is_velocity_limit() && !e.is_duplicate_reference_id()
+            }) as fn(&Error) -> bool,
+        ),
         (36, |e: &Error| e.is_velocity_limit()),
         (37, |e: &Error| e.is_velocity_limit()),
         (38, |e: &Error| e.is_duplicate_reference_id()),
-        (99, |e: &Error| e.response_code() == Some(enkash::ResponseCode::Other(99))),
+        (99, |e: &Error| {
+            e.response_code() == Some(enkash::ResponseCode::Other(99))
+        }),
     ] {
         let err = client
             .create_bill()
@@ -151,7 +214,14 @@ async fn each_response_code_maps_to_its_error() {
         assert_eq!(meta.http_status, Some(200));
         assert_eq!(meta.operation, Some("create_bill"));
         assert_eq!(meta.message, Some(format!("code {code}").as_str()));
-        assert!(err.api_error().unwrap().payload.as_deref().unwrap().contains("Duplicate reference id"));
+        assert!(
+            err.api_error()
+                .unwrap()
+                .payload
+                .as_deref()
+                .unwrap()
+                .contains("Duplicate reference id")
+        );
     }
     assert_eq!(server.count(CREATE_PATH), 5, "no response code is retried");
 }
@@ -159,7 +229,10 @@ async fn each_response_code_maps_to_its_error() {
 #[tokio::test]
 async fn a_timeout_on_create_bill_is_outcome_unknown_and_never_resent() {
     let server = Server::start(3600, |_, _| {
-        Action::Delay(Duration::from_secs(5), Box::new(Action::ok(bill("UTIL-1", "REF-T"))))
+        Action::Delay(
+            Duration::from_secs(5),
+            Box::new(Action::ok(bill("UTIL-1", "REF-T"))),
+        )
     })
     .await;
     let config = config(&server)
@@ -167,7 +240,12 @@ async fn a_timeout_on_create_bill_is_outcome_unknown_and_never_resent() {
         .build()
         .unwrap();
     let client = Client::from_config(config).unwrap();
-    let err = client.create_bill().body(create_request(Some("REF-T"))).execute().await.unwrap_err();
+    let err = client
+        .create_bill()
+        .body(create_request(Some("REF-T")))
+        .execute()
+        .await
+        .unwrap_err();
     let unknown = err.outcome_unknown().unwrap_or_else(|| panic!("{err:?}"));
     assert_eq!(unknown.reference_id(), Some("REF-T"));
     assert_eq!(unknown.cause, UnknownCause::Timeout);
@@ -177,16 +255,35 @@ async fn a_timeout_on_create_bill_is_outcome_unknown_and_never_resent() {
 
 #[tokio::test]
 async fn a_5xx_or_a_reset_on_create_bill_is_outcome_unknown_and_never_resent() {
-    let server = Server::start(3600, |seen: &Seen, _| match seen.json()["referenceId"].as_str() {
-        Some("REF-503") => Action::Reply(503, vec![("content-type", "text/html".into())], "<html>Service Unavailable</html>".into()),
-        _ => Action::Drop,
+    let server = Server::start(3600, |seen: &Seen, _| {
+        match seen.json()["referenceId"].as_str() {
+            Some("REF-503") => Action::Reply(
+                503,
+                vec![("content-type", "text/html".into())],
+                "<html>Service Unavailable</html>".into(),
+            ),
+            _ => Action::Drop,
+        }
     })
     .await;
     let client = client(&server);
-    let err = client.create_bill().body(create_request(Some("REF-503"))).execute().await.unwrap_err();
+    let err = client
+        .create_bill()
+        .body(create_request(Some("REF-503")))
+        .execute()
+        .await
+        .unwrap_err();
     let unknown = err.outcome_unknown().unwrap_or_else(|| panic!("{err:?}"));
-    assert_eq!((unknown.cause, unknown.http_status), (UnknownCause::ServerError, Some(503)));
-    let err = client.create_bill().body(create_request(Some("REF-RESET"))).execute().await.unwrap_err();
+    assert_eq!(
+        (unknown.cause, unknown.http_status),
+        (UnknownCause::ServerError, Some(503))
+    );
+    let err = client
+        .create_bill()
+        .body(create_request(Some("REF-RESET")))
+        .execute()
+        .await
+        .unwrap_err();
     let unknown = err.outcome_unknown().unwrap_or_else(|| panic!("{err:?}"));
     assert_eq!(unknown.cause, UnknownCause::ConnectionLost);
     assert_eq!(unknown.reference_id(), Some("REF-RESET"));
@@ -196,10 +293,20 @@ async fn a_5xx_or_a_reset_on_create_bill_is_outcome_unknown_and_never_resent() {
 #[tokio::test]
 async fn a_money_moving_call_without_reference_id_is_refused_before_sending() {
     let server = Server::start(3600, |_, _| Action::ok(bill("UTIL-1", "REF-1"))).await;
-    let err = client(&server).create_bill().body(create_request(None)).execute().await.unwrap_err();
-    let Error::InvalidRequest(invalid) = &err else { panic!("{err:?}") };
+    let err = client(&server)
+        .create_bill()
+        .body(create_request(None))
+        .execute()
+        .await
+        .unwrap_err();
+    let Error::InvalidRequest(invalid) = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(invalid.field.as_deref(), Some("referenceId"));
-    assert!(server.seen().is_empty(), "nothing was sent, not even a token request");
+    assert!(
+        server.seen().is_empty(),
+        "nothing was sent, not even a token request"
+    );
 }
 
 #[tokio::test]
@@ -214,11 +321,20 @@ async fn the_resolver_tells_went_through_from_did_not_go_through() {
     .await;
     let client = client(&server);
     match client.resolve_by_reference_id("REF-KNOWN").await.unwrap() {
-        Resolution::WentThrough(bill) => assert_eq!(bill.utility_enkash_id.as_deref(), Some("UTIL-9")),
+        Resolution::WentThrough(bill) => {
+            assert_eq!(bill.utility_enkash_id.as_deref(), Some("UTIL-9"))
+        }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(client.resolve_by_reference_id("REF-NEVER").await.unwrap(), Resolution::DidNotGoThrough));
-    assert_eq!(server.count("/api/v2/utilityPayment/referenceId/REF-NEVER"), 1, "a 400 is not retried");
+    assert!(matches!(
+        client.resolve_by_reference_id("REF-NEVER").await.unwrap(),
+        Resolution::DidNotGoThrough
+    ));
+    assert_eq!(
+        server.count("/api/v2/utilityPayment/referenceId/REF-NEVER"),
+        1,
+        "a 400 is not retried"
+    );
 }
 
 #[tokio::test]
@@ -227,34 +343,67 @@ async fn the_resolver_does_not_mistake_another_400_for_not_found() {
         Action::json(400, json!({"response_code": 1, "response_message": "Failed", "payload": "Invalid reference id"}))
     })
     .await;
-    let err = client(&server).resolve_by_reference_id("bad ref").await.unwrap_err();
+    let err = client(&server)
+        .resolve_by_reference_id("bad ref")
+        .await
+        .unwrap_err();
     assert!(err.is_rejected() && !err.is_not_found(), "{err:?}");
 }
 
 #[tokio::test]
 async fn a_lookup_is_retried_after_a_503_and_after_a_reset() {
     let server = Server::start(3600, |seen: &Seen, n| match (seen.path.as_str(), n) {
-        ("/api/v2/utilityPayment/UTIL-503", 0) => Action::Reply(503, vec![], "<html>down</html>".into()),
+        ("/api/v2/utilityPayment/UTIL-503", 0) => {
+            Action::Reply(503, vec![], "<html>down</html>".into())
+        }
         ("/api/v2/utilityPayment/UTIL-RESET", 0) => Action::Drop,
         _ => Action::ok(bill("UTIL-1", "REF-1")),
     })
     .await;
     let client = client(&server);
     for id in ["UTIL-503", "UTIL-RESET"] {
-        client.get_utility_bill_status().utility_enkash_id(id).execute().await.unwrap();
-        assert_eq!(server.count(&format!("/api/v2/utilityPayment/{id}")), 2, "{id}");
+        client
+            .get_utility_bill_status()
+            .utility_enkash_id(id)
+            .execute()
+            .await
+            .unwrap();
+        assert_eq!(
+            server.count(&format!("/api/v2/utilityPayment/{id}")),
+            2,
+            "{id}"
+        );
     }
 }
 
 #[tokio::test]
 async fn retries_stop_at_the_configured_attempts() {
-    let server = Server::start(3600, |_, _| Action::Reply(502, vec![], "<html>Bad Gateway</html>".into())).await;
-    let err = client(&server).get_utility_bill_status().utility_enkash_id("UTIL-1").execute().await.unwrap_err();
+    let server = Server::start(3600, |_, _| {
+        Action::Reply(502, vec![], "<html>Bad Gateway</html>".into())
+    })
+    .await;
+    let err = client(&server)
+        .get_utility_bill_status()
+        .utility_enkash_id("UTIL-1")
+        .execute()
+        .await
+        .unwrap_err();
     assert!(err.is_server_error(), "{err:?}");
     assert_eq!(err.meta().http_status, Some(502));
     assert_eq!(server.count(STATUS_PATH), 3);
-    let disabled = Client::from_config(config(&server).retry(RetryPolicy::disabled()).build().unwrap()).unwrap();
-    disabled.get_utility_bill_status().utility_enkash_id("UTIL-1").execute().await.unwrap_err();
+    let disabled = Client::from_config(
+        config(&server)
+            .retry(RetryPolicy::disabled())
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    disabled
+        .get_utility_bill_status()
+        .utility_enkash_id("UTIL-1")
+        .execute()
+        .await
+        .unwrap_err();
     assert_eq!(server.count(STATUS_PATH), 4);
 }
 
@@ -266,32 +415,68 @@ async fn retry_after_is_honoured() {
     })
     .await;
     let started = Instant::now();
-    client(&server).get_utility_bill_status().utility_enkash_id("UTIL-1").execute().await.unwrap();
-    assert!(started.elapsed() >= Duration::from_millis(950), "waited {:?}", started.elapsed());
+    client(&server)
+        .get_utility_bill_status()
+        .utility_enkash_id("UTIL-1")
+        .execute()
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "waited {:?}",
+        started.elapsed()
+    );
     assert_eq!(server.count(STATUS_PATH), 2);
 }
 
 #[tokio::test]
 async fn a_retry_after_longer_than_the_policy_allows_ends_the_retries() {
-    let server = Server::start(3600, |_, _| Action::Reply(429, vec![("retry-after", "120".into())], String::new())).await;
-    let err = client(&server).get_utility_bill_status().utility_enkash_id("UTIL-1").execute().await.unwrap_err();
+    let server = Server::start(3600, |_, _| {
+        Action::Reply(429, vec![("retry-after", "120".into())], String::new())
+    })
+    .await;
+    let err = client(&server)
+        .get_utility_bill_status()
+        .utility_enkash_id("UTIL-1")
+        .execute()
+        .await
+        .unwrap_err();
     assert!(err.is_throttled(), "{err:?}");
-    assert_eq!(err.api_error().unwrap().retry_after, Some(Duration::from_secs(120)));
+    assert_eq!(
+        err.api_error().unwrap().retry_after,
+        Some(Duration::from_secs(120))
+    );
     assert_eq!(server.count(STATUS_PATH), 1);
 }
 
 #[tokio::test]
 async fn a_failed_token_request_is_a_typed_error_without_secrets() {
     let server = Server::start_raw(Arc::new(|_: &Seen, _| {
-        Action::json(401, json!({"error": "unauthorized", "response_message": "Bad credentials"}))
+        Action::json(
+            401,
+            json!({"error": "unauthorized", "response_message": "Bad credentials"}),
+        )
     }))
     .await;
-    let err = client(&server).get_utility_bill_status().utility_enkash_id("UTIL-1").execute().await.unwrap_err();
-    let Error::Token(token) = &err else { panic!("{err:?}") };
+    let err = client(&server)
+        .get_utility_bill_status()
+        .utility_enkash_id("UTIL-1")
+        .execute()
+        .await
+        .unwrap_err();
+    let Error::Token(token) = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(token.http_status, Some(401));
-    assert_eq!(err.to_string(), "could not obtain an access token (HTTP 401): Bad credentials");
+    assert_eq!(
+        err.to_string(),
+        "could not obtain an access token (HTTP 401): Bad credentials"
+    );
     for text in [format!("{err}"), format!("{err:?}")] {
-        assert!(!text.contains(PASSWORD) && !text.contains(CLIENT_SECRET), "{text}");
+        assert!(
+            !text.contains(PASSWORD) && !text.contains(CLIENT_SECRET),
+            "{text}"
+        );
     }
     assert_eq!(server.count(STATUS_PATH), 0);
 }
@@ -303,9 +488,22 @@ async fn an_undecodable_answer_gives_a_bounded_redacted_excerpt() {
         Action::Reply(200, vec![], body)
     })
     .await;
-    let err = client(&server).get_utility_bill_status().utility_enkash_id("UTIL-1").execute().await.unwrap_err();
-    let Error::Decode(decode) = &err else { panic!("{err:?}") };
-    assert!(decode.excerpt.contains(r#""access_token": "** redacted **""#), "{}", decode.excerpt);
+    let err = client(&server)
+        .get_utility_bill_status()
+        .utility_enkash_id("UTIL-1")
+        .execute()
+        .await
+        .unwrap_err();
+    let Error::Decode(decode) = &err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        decode
+            .excerpt
+            .contains(r#""access_token": "** redacted **""#),
+        "{}",
+        decode.excerpt
+    );
     let text = err.to_string();
     assert!(!text.contains("leaked-token") && text.len() < 700, "{text}");
 }
@@ -318,8 +516,91 @@ async fn amounts_travel_as_exact_json_numbers() {
         Action::Reply(200, vec![("content-type", "application/json".into())], body.into())
     })
     .await;
-    let created = client(&server).create_bill().body(create_request(Some("REF-AMT"))).execute().await.unwrap();
+    let created = client(&server)
+        .create_bill()
+        .body(create_request(Some("REF-AMT")))
+        .execute()
+        .await
+        .unwrap();
     assert_eq!(created.amount.unwrap().to_string(), "2450.75");
-    let expected = if cfg!(feature = "exact-scale") { "100.10" } else { "100.1" };
+    let expected = if cfg!(feature = "exact-scale") {
+        "100.10"
+    } else {
+        "100.1"
+    };
     assert_eq!(created.bill_amount.unwrap().to_string(), expected);
+}
+
+/// Collects everything a tracing subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn each_call_traces_one_span_with_its_facts_and_no_secrets() {
+    let server = Server::start(3600, |_, n| match n {
+        0 => Action::Reply(503, vec![], "<html>down</html>".into()),
+        _ => Action::json(
+            200,
+            json!({"response_code": 38, "response_message": "Duplicate", "payload": null}),
+        ),
+    })
+    .await;
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::DEBUG)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let err = client(&server)
+        .get_utility_bill_status()
+        .utility_enkash_id("UTIL-1")
+        .execute()
+        .await
+        .unwrap_err();
+    assert!(err.is_duplicate_reference_id());
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let closes: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("close") && l.contains("enkash.call"))
+        .collect();
+    let status_call = closes
+        .iter()
+        .find(|l| l.contains("operation=\"get_utility_bill_status\" attempt="))
+        .unwrap_or_else(|| panic!("{text}"));
+    for field in [
+        "attempt=2",
+        "http.status=200",
+        "response_code=38",
+        "duration_ms=",
+    ] {
+        assert!(
+            status_call.contains(field),
+            "{field} missing in {status_call}"
+        );
+    }
+    assert!(
+        closes
+            .iter()
+            .any(|l| l.contains("operation=\"oauth_token\"")),
+        "{text}"
+    );
+    for secret in [CLIENT_SECRET, PASSWORD, "tok-1", "Bearer", "Basic "] {
+        assert!(
+            !text.contains(secret),
+            "`{secret}` leaked into the trace:\n{text}"
+        );
+    }
 }

@@ -42,7 +42,11 @@ pub enum Action {
 
 impl Action {
     pub fn json(status: u16, body: serde_json::Value) -> Action {
-        Action::Reply(status, vec![("content-type", "application/json".into())], body.to_string())
+        Action::Reply(
+            status,
+            vec![("content-type", "application/json".into())],
+            body.to_string(),
+        )
     }
 
     pub fn ok(payload: serde_json::Value) -> Action {
@@ -95,7 +99,9 @@ impl Server {
         let log = seen.clone();
         tokio::spawn(async move {
             loop {
-                let Ok((stream, _)) = listener.accept().await else { return };
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
                 let handler = handler.clone();
                 let log = log.clone();
                 tokio::spawn(async move { serve(stream, handler, log).await });
@@ -121,7 +127,9 @@ impl Server {
 }
 
 async fn serve(mut stream: TcpStream, handler: Arc<Handler>, log: Arc<Mutex<Vec<Seen>>>) {
-    let Some(seen) = read_request(&mut stream).await else { return };
+    let Some(seen) = read_request(&mut stream).await else {
+        return;
+    };
     let n = {
         let mut log = log.lock().unwrap();
         log.push(seen.clone());
