@@ -483,6 +483,40 @@ pub struct ValidationError {
     pub rule: String,
 }
 
+impl ValidationError {
+    /// Reads the message of a generated builder ("conversion to `X` for body failed: error
+    /// converting supplied value for bill_params: no value supplied for cn") into the field path
+    /// (`bill_params.cn`) and the rule.
+    pub(crate) fn from_builder_message(operation: &'static str, message: &str) -> Self {
+        let mut rest = message
+            .split_once(" failed: ")
+            .map_or(message, |(_, detail)| detail);
+        let mut path = Vec::new();
+        loop {
+            if let Some(field) = rest.strip_prefix("no value supplied for ") {
+                path.push(field.trim());
+                rest = "a value is required";
+                break;
+            }
+            match rest
+                .strip_prefix("error converting supplied value for ")
+                .and_then(|tail| tail.split_once(": "))
+            {
+                Some((field, detail)) => {
+                    path.push(field.trim());
+                    rest = detail;
+                }
+                None => break,
+            }
+        }
+        ValidationError {
+            operation: Some(operation),
+            field: (!path.is_empty()).then(|| path.join(".")),
+            rule: rest.to_owned(),
+        }
+    }
+}
+
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("invalid request")?;
@@ -637,6 +671,33 @@ mod tests {
         let short = excerpt(html.as_bytes());
         assert_eq!(short.chars().count(), EXCERPT_LIMIT + 3);
         assert!(short.ends_with("..."));
+    }
+
+    #[test]
+    fn builder_messages_name_the_field_path_and_the_rule() {
+        let table = [
+            (
+                "conversion to `CreateBillRequest` for body failed: no value supplied for company_biller_id",
+                Some("company_biller_id"),
+                "a value is required",
+            ),
+            (
+                "conversion to `BillFetchRequest` for body failed: error converting supplied value for bill_params: no value supplied for cn",
+                Some("bill_params.cn"),
+                "a value is required",
+            ),
+            (
+                "conversion to `UtilityPaymentApprovalRequest` for body failed: error converting supplied value for remarks: doesn't match pattern \"^[A-Z]$\"",
+                Some("remarks"),
+                "doesn't match pattern \"^[A-Z]$\"",
+            ),
+            ("something else", None, "something else"),
+        ];
+        for (message, field, rule) in table {
+            let invalid = ValidationError::from_builder_message("op", message);
+            assert_eq!(invalid.field.as_deref(), field, "{message}");
+            assert_eq!(invalid.rule, rule, "{message}");
+        }
     }
 
     #[test]

@@ -249,11 +249,10 @@ fn interpret<T: Envelope>(
             Err(failure.undecodable(status, &err.to_string(), &bytes))
         }
         Err(Raw::InvalidRequest(message)) => Err(Error::InvalidRequest(Box::new(
-            facts.invalid.take().unwrap_or(ValidationError {
-                operation: Some(spec.id),
-                field: None,
-                rule: message,
-            }),
+            facts
+                .invalid
+                .take()
+                .unwrap_or_else(|| ValidationError::from_builder_message(spec.id, &message)),
         ))),
         Err(Raw::Custom(message)) => Err(Error::Token(Box::new(
             facts.token_error.take().unwrap_or(TokenError {

@@ -604,3 +604,58 @@ async fn each_call_traces_one_span_with_its_facts_and_no_secrets() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_request_breaking_a_pattern_fails_before_sending_naming_field_and_rule() {
+    let server = Server::start(3600, |_, _| Action::ok(json!(null))).await;
+    // A value breaking a pattern cannot even be constructed.
+    let bad = "approved <script>"
+        .parse::<types::ApprovalRemarks>()
+        .unwrap_err()
+        .to_string();
+    assert!(bad.contains("doesn't match pattern"), "{bad}");
+    let from_json = serde_json::from_str::<types::UtilityPaymentApprovalRequest>(
+        r#"{"utilityPaymentIds": ["UTIL-1"], "remarks": "approved <script>"}"#,
+    );
+    assert!(
+        from_json
+            .unwrap_err()
+            .to_string()
+            .contains("doesn't match pattern")
+    );
+    let missing = client(&server)
+        .fetch_current_bill()
+        .body(
+            types::BillFetchRequest::builder()
+                .biller_id(1)
+                .bill_params(types::BillParams::builder()),
+        )
+        .execute()
+        .await
+        .unwrap_err();
+    let Error::InvalidRequest(invalid) = &missing else {
+        panic!("{missing:?}")
+    };
+    assert_eq!(invalid.field.as_deref(), Some("bill_params.cn"));
+    assert!(server.seen().is_empty());
+}
+
+#[tokio::test]
+async fn the_client_debug_output_holds_no_secret() {
+    let server = Server::start(3600, |_, _| Action::ok(bill("UTIL-1", "REF-1"))).await;
+    let client = client(&server);
+    client
+        .get_utility_bill_status()
+        .utility_enkash_id("UTIL-1")
+        .execute()
+        .await
+        .unwrap();
+    let debug = format!("{client:?} {:?}", client.config());
+    assert!(
+        debug.contains(r#"client_secret: Secret("** redacted **")"#),
+        "{debug}"
+    );
+    for secret in [CLIENT_SECRET, PASSWORD, "tok-1"] {
+        assert!(!debug.contains(secret), "{secret} in {debug}");
+    }
+}
