@@ -603,7 +603,10 @@ fn mask_sensitive_values(text: &str) -> String {
                 out.push_str(&rest[..skipped]);
                 out.push_str(crate::secret::REDACTED);
                 rest = match inner.find('"') {
-                    Some(close) => &inner[close..],
+                    Some(close) => {
+                        out.push('"');
+                        &inner[close + 1..]
+                    }
                     None => "",
                 };
             }
