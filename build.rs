@@ -87,6 +87,9 @@ mod codegen_or_not {
         ("Secret", "crate::secret::Secret"),
         // Two documented shapes whose snake_case names collide in Rust: decoded by hand with aliases.
         ("OAuthTokenResponse", "crate::auth::TokenResponse"),
+        // PATCH bodies: a field left out, sent as null, or set (typify's Option cannot send null).
+        ("CustomerUpdateRequest", "crate::patch::CustomerUpdate"),
+        ("InvoiceUpdateRequest", "crate::patch::InvoiceUpdate"),
     ];
     /// Only these schemas may be `type: number`; they become exact decimals, never `f64`.
     const DECIMAL_SCHEMAS: &[&str] = &["Amount", "Quantity"];
@@ -229,6 +232,7 @@ mod codegen_or_not {
                     && !DECIMAL_SCHEMAS
                         .iter()
                         .any(|name| at == &format!("#/components/schemas/{name}"))
+                    && !is_nullable_decimal_ref(map)
                 {
                     problems.push(format!(
                         "{at}: inline `type: number` would become f64; reference Amount or Quantity"
@@ -252,6 +256,24 @@ mod codegen_or_not {
             }
             _ => {}
         }
+    }
+
+    /// `{type: number, nullable: true, allOf: [$ref: Amount]}`: a nullable reference to a decimal
+    /// schema. OpenAPI 3.0 cannot put `nullable` beside a bare `$ref` and redocly wants `type` beside
+    /// `nullable`, so this is how a PATCH body spells "an Amount, or null to clear it".
+    fn is_nullable_decimal_ref(map: &serde_yaml::Mapping) -> bool {
+        let single_ref = map
+            .get("allOf")
+            .and_then(Value::as_sequence)
+            .filter(|items| items.len() == 1)
+            .and_then(|items| items[0].get("$ref"))
+            .and_then(Value::as_str);
+        map.get("nullable") == Some(&Value::Bool(true))
+            && single_ref.is_some_and(|target| {
+                DECIMAL_SCHEMAS
+                    .iter()
+                    .any(|name| target == format!("#/components/schemas/{name}"))
+            })
     }
 
     fn key_text(key: &Value) -> String {

@@ -172,6 +172,38 @@ open_enum! {
     }
 }
 
+open_enum! {
+    /// Class of an Accounts Receivable error (`errorResponse.errorType`).
+    ErrorType {
+        /// The client aborted the request.
+        ClientRequestAbort = "CLIENT_REQUEST_ABORT",
+        /// The request was malformed.
+        ClientRequestError = "CLIENT_REQUEST_ERROR",
+        /// The caller may not access this resource.
+        InvalidAccess = "INVALID_ACCESS",
+        /// No such record.
+        RecordNotFound = "RECORD_NOT_FOUND",
+        /// Internal error.
+        SystemError = "SYSTEM_ERROR",
+        /// Missing or invalid credentials.
+        Unauthorized = "UNAUTHORIZED",
+        /// Unclassified error.
+        UnknownError = "UNKNOWN_ERROR",
+        /// The request was understood but cannot be processed.
+        UnprocessableRequest = "UNPROCESSABLE_REQUEST",
+        /// A field failed validation.
+        ValidationError = "VALIDATION_ERROR",
+    }
+}
+
+open_enum! {
+    /// Where an invoice attachment came from (the docs show only `TALLY_INVOICE`).
+    AttachmentSource {
+        /// Imported from Tally.
+        TallyInvoice = "TALLY_INVOICE",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

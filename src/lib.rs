@@ -13,6 +13,7 @@ mod generated;
 mod hooks;
 pub mod money;
 pub mod operation;
+pub mod patch;
 pub mod retry;
 pub mod secret;
 pub mod time;

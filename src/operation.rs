@@ -91,6 +91,33 @@ pub(crate) const OPERATIONS: &[OperationSpec] = &[
         LookupKey::None,
     ),
     spec("search_utility_bills", CallKind::Lookup, LookupKey::None),
+    // Accounts Receivable: records and notifications, no money leaves an account.
+    spec("create_customer", CallKind::Write, LookupKey::None),
+    spec("search_customer", CallKind::Lookup, LookupKey::None),
+    spec("activate_customer", CallKind::Write, LookupKey::None),
+    spec("create_bulk_customer", CallKind::Write, LookupKey::None),
+    spec("bulk_update_customers", CallKind::Write, LookupKey::None),
+    spec(
+        "delete_customer_by_customer_id",
+        CallKind::Write,
+        LookupKey::None,
+    ),
+    spec("update_customer", CallKind::Write, LookupKey::None),
+    spec("create_invoice", CallKind::Write, LookupKey::None),
+    spec("get_invoice", CallKind::Lookup, LookupKey::None),
+    spec("update_invoice", CallKind::Write, LookupKey::None),
+    spec(
+        "search_collection_invoices",
+        CallKind::Lookup,
+        LookupKey::None,
+    ),
+    spec("invoice_bulk_upload", CallKind::Write, LookupKey::None),
+    spec(
+        "dispatch_invoice_collection",
+        CallKind::Write,
+        LookupKey::None,
+    ),
+    spec("confirm_invoice_payment", CallKind::Write, LookupKey::None),
 ];
 
 /// The spec of an operation id. An id missing from the table is treated as money-moving: the

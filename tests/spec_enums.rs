@@ -13,6 +13,8 @@ const OPEN_ENUMS: &[(&str, &[&str])] = &[
     ("ApprovalStatus", enums::ApprovalStatus::KNOWN_VALUES),
     ("PaymentMode", enums::PaymentMode::KNOWN_VALUES),
     ("BillCopyStatus", enums::BillCopyStatus::KNOWN_VALUES),
+    ("ErrorType", enums::ErrorType::KNOWN_VALUES),
+    ("AttachmentSource", enums::AttachmentSource::KNOWN_VALUES),
 ];
 
 #[test]

@@ -44,6 +44,18 @@ const DECODERS: &[(&str, Decoder)] = decoders! {
     ErrorEnvelope => types::ErrorEnvelope,
     UtilityBillWebhookRequest => types::UtilityBillWebhookRequest,
     WebhookAcknowledgement => types::WebhookAcknowledgement,
+    CustomerCreateRequest => types::CustomerCreateRequest,
+    CustomerSearchRequest => types::CustomerSearchRequest,
+    CustomerUpdateRequest => enkash::patch::CustomerUpdate,
+    InvoiceCreateRequest => types::InvoiceCreateRequest,
+    InvoiceUpdateRequest => enkash::patch::InvoiceUpdate,
+    InvoiceSearchRequest => types::InvoiceSearchRequest,
+    InvoiceDispatchRequest => types::InvoiceDispatchRequest,
+    PaymentConfirmationRequest => types::PaymentConfirmationRequest,
+    ArEnvelope => types::ArEnvelope,
+    BulkUploadEnvelope => types::BulkUploadEnvelope,
+    CustomerDeleteEnvelope => types::CustomerDeleteEnvelope,
+    InvoiceEnvelope => types::InvoiceEnvelope,
 };
 
 /// Schemas whose Rust type accepts several spellings and writes one, so only decoding is checked.
