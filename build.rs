@@ -90,6 +90,10 @@ mod codegen_or_not {
         // PATCH bodies: a field left out, sent as null, or set (typify's Option cannot send null).
         ("CustomerUpdateRequest", "crate::patch::CustomerUpdate"),
         ("InvoiceUpdateRequest", "crate::patch::InvoiceUpdate"),
+        // ---- Vendor Payment ----
+        // Account numbers and bank-account blocks never show in Debug or Display output.
+        ("AccountNumber", "crate::secret::Secret"),
+        ("InstituteBankAccount", "crate::secret::SecretObject"),
     ];
     /// Only these schemas may be `type: number`; they become exact decimals, never `f64`.
     const DECIMAL_SCHEMAS: &[&str] = &["Amount", "Quantity"];

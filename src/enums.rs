@@ -204,6 +204,52 @@ open_enum! {
     }
 }
 
+// ---- Vendor Payment ----
+
+open_enum! {
+    /// Document that identifies a business in a Bharat Connect entity check.
+    CheckDocName {
+        Pan = "PAN",
+    }
+}
+
+open_enum! {
+    /// Whether an invoice payment moved through the Bharat Connect platform.
+    PaymentPlatform {
+        /// Paid through the platform.
+        OnPlatform = "ONPLATFORM",
+        /// Paid outside the platform and reported to it.
+        OffPlatform = "OFFPLATFORM",
+    }
+}
+
+open_enum! {
+    /// Instrument of a Bharat Connect invoice payment.
+    InvoicePaymentMode {
+        InternetBanking = "INTERNET BANKING", DebitCard = "DEBIT CARD", CreditCard = "CREDIT CARD",
+        Imps = "IMPS", Cash = "CASH", Upi = "UPI", Wallet = "WALLET", Neft = "NEFT",
+        PrepaidCard = "PREPAID CARD", AccountTransfer = "ACCOUNT TRANSFER", Cheque = "CHEQUE",
+    }
+}
+
+open_enum! {
+    /// Currency of a Bharat Connect invoice payment.
+    PaymentCurrency {
+        Inr = "INR",
+    }
+}
+
+open_enum! {
+    /// The supplier's answer to a Bharat Connect payment.
+    SupplierPaymentResponse {
+        Accept = "ACCEPT",
+        /// Allowed only for off-platform payments.
+        Reject = "REJECT",
+    }
+}
+
+// ---- end Vendor Payment ----
+
 #[cfg(test)]
 mod tests {
     use super::*;

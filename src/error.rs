@@ -382,7 +382,11 @@ impl fmt::Display for OutcomeUnknown {
                 f,
                 "; look up referenceId {reference} before sending it again"
             ),
-            (None, []) => f.write_str("; look the bill up before sending it again"),
+            // No lookup key: a bill is looked up; a Vendor Payment call is settled from its response
+            // webhook (Payment Response for Pay Invoice).
+            (None, []) => f.write_str(
+                "; look it up, or wait for its response webhook, before sending it again",
+            ),
             (None, ids) => write!(
                 f,
                 "; look up the status of {} before sending it again",

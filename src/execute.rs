@@ -75,6 +75,11 @@ envelopes! {
     BulkUploadEnvelope => Option<serde_json::Map<String, serde_json::Value>>, always;
     CustomerDeleteEnvelope => Option<String>, always;
     InvoiceEnvelope => types::Invoice;
+    // ---- Vendor Payment ----
+    // Acknowledgements; the outcome arrives by webhook. Most payloads are not published.
+    VendorAckEnvelope => Option<String>, always;
+    VendorEnvelope => Option<serde_json::Value>, always;
+    InvoiceStatusChangeEnvelope => Option<types::InvoiceStatusChangeResult>, always;
 }
 
 impl Envelope for types::ConfirmDebitEnvelope {
@@ -156,6 +161,19 @@ operations! {
     InvoiceBulkUpload => "invoice_bulk_upload": types::BulkUploadEnvelope => Option<serde_json::Map<String, serde_json::Value>>,
     DispatchInvoiceCollection => "dispatch_invoice_collection": types::ArEnvelope => Option<serde_json::Value>,
     ConfirmInvoicePayment => "confirm_invoice_payment": types::ArEnvelope => Option<serde_json::Value>,
+    // ---- Vendor Payment ----
+    InitiateEntityCheck => "initiate_entity_check": types::VendorAckEnvelope => Option<String>,
+    RegisterEntity => "register_entity": types::VendorEnvelope => Option<serde_json::Value>,
+    RegisterB2bId => "register_b2b_id": types::VendorEnvelope => Option<serde_json::Value>,
+    ConfirmInvoice => "confirm_invoice": types::VendorAckEnvelope => Option<String>,
+    ChangeInvoiceStatus => "change_invoice_status": types::InvoiceStatusChangeEnvelope => Option<types::InvoiceStatusChangeResult>,
+    PayInvoice => "pay_invoice": types::VendorEnvelope => Option<serde_json::Value>,
+    SendPurchaseOrder => "send_purchase_order": types::VendorEnvelope => Option<serde_json::Value>,
+    ConfirmPurchaseOrder => "confirm_purchase_order": types::VendorEnvelope => Option<serde_json::Value>,
+    ChangePurchaseOrderStatus => "change_purchase_order_status": types::VendorEnvelope => Option<serde_json::Value>,
+    SendCdNote => "send_cd_note": types::VendorEnvelope => Option<serde_json::Value>,
+    ConfirmCdNote => "confirm_cd_note": types::VendorEnvelope => Option<serde_json::Value>,
+    RequestFinancing => "request_financing": types::VendorEnvelope => Option<serde_json::Value>,
 }
 
 async fn run<B: SendOutput>(builder: B) -> Result<<B::Body as Envelope>::Output, Error> {

@@ -118,6 +118,27 @@ pub(crate) const OPERATIONS: &[OperationSpec] = &[
         LookupKey::None,
     ),
     spec("confirm_invoice_payment", CallKind::Write, LookupKey::None),
+    // ---- Vendor Payment ----
+    // Every call is a message to the Bharat Connect network, answered by webhook: none is a lookup.
+    // No status enquiry is documented, so the money-moving ones have no lookup key; their outcome
+    // is settled from the response webhooks (Payment Response, Share Bid Request).
+    spec("initiate_entity_check", CallKind::Write, LookupKey::None),
+    spec("register_entity", CallKind::Write, LookupKey::None),
+    spec("register_b2b_id", CallKind::Write, LookupKey::None),
+    spec("confirm_invoice", CallKind::Write, LookupKey::None),
+    spec("change_invoice_status", CallKind::Write, LookupKey::None),
+    spec("pay_invoice", CallKind::MoneyMoving, LookupKey::None),
+    spec("send_purchase_order", CallKind::Write, LookupKey::None),
+    spec("confirm_purchase_order", CallKind::Write, LookupKey::None),
+    spec(
+        "change_purchase_order_status",
+        CallKind::Write,
+        LookupKey::None,
+    ),
+    spec("send_cd_note", CallKind::Write, LookupKey::None),
+    spec("confirm_cd_note", CallKind::Write, LookupKey::None),
+    spec("request_financing", CallKind::MoneyMoving, LookupKey::None),
+    // ---- end Vendor Payment ----
 ];
 
 /// The spec of an operation id. An id missing from the table is treated as money-moving: the

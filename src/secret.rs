@@ -84,6 +84,64 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
+/// A JSON object that holds bank details whose members EnKash does not publish (a registered
+/// business's bank accounts).
+///
+/// It is kept as sent and serialized as-is, but its `Debug` and `Display` print [`REDACTED`], so an
+/// account number inside it stays out of logs. Read it through [`SecretObject::expose`].
+///
+/// ```
+/// use enkash::secret::SecretObject;
+/// let account: SecretObject =
+///     serde_json::from_str(r#"{"accountNumber":"50200012345678"}"#).unwrap();
+/// assert_eq!(format!("{account:?}"), "SecretObject(\"** redacted **\")");
+/// assert_eq!(account.expose()["accountNumber"], "50200012345678");
+/// ```
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct SecretObject(serde_json::Map<String, serde_json::Value>);
+
+impl SecretObject {
+    /// Wraps an object.
+    pub fn new(value: serde_json::Map<String, serde_json::Value>) -> Self {
+        Self(value)
+    }
+
+    /// The object itself. Call it only where the value goes on the wire or is checked.
+    pub fn expose(&self) -> &serde_json::Map<String, serde_json::Value> {
+        &self.0
+    }
+}
+
+impl From<serde_json::Map<String, serde_json::Value>> for SecretObject {
+    fn from(value: serde_json::Map<String, serde_json::Value>) -> Self {
+        Self(value)
+    }
+}
+
+impl fmt::Debug for SecretObject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SecretObject").field(&REDACTED).finish()
+    }
+}
+
+impl fmt::Display for SecretObject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(REDACTED)
+    }
+}
+
+impl Serialize for SecretObject {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for SecretObject {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde_json::Map::deserialize(deserializer).map(Self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,5 +163,14 @@ mod tests {
         assert_eq!(serde_json::to_string(&secret).unwrap(), r#""s3cr3t-value""#);
         let back: Secret = serde_json::from_str(r#""s3cr3t-value""#).unwrap();
         assert_eq!(back.expose(), "s3cr3t-value");
+    }
+
+    #[test]
+    fn secret_object_hides_its_members_but_keeps_them_for_the_wire() {
+        let json = r#"{"accountNumber":"50200012345678","ifsc":"HDFC0000060"}"#;
+        let object: SecretObject = serde_json::from_str(json).unwrap();
+        assert_eq!(format!("{object:?}"), r#"SecretObject("** redacted **")"#);
+        assert_eq!(object.to_string(), REDACTED);
+        assert_eq!(serde_json::to_string(&object).unwrap(), json);
     }
 }

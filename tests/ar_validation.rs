@@ -102,6 +102,47 @@ const CASES: &[Case] = &[
         bad: &["2025-06-01T00:00:00Z", "2025-06-01", "yyyy-MM-dd HH:mm:ss"],
         good: &["2025-06-01 00:00:00", "2025-06-30 23:59:59"],
     },
+    // ---- Vendor Payment ---- (lengths and more cases: tests/vendor_validation.rs)
+    Case {
+        component: "EntityObjectId",
+        build: build::<types::EntityObjectId>,
+        bad: &["ORG123", "GGGUJZDE8GXD6NCF10EPF91DHODZDOC9IS0", "string"],
+        good: &["ORGUJZDE8GXD6NCF10EPF91DHODZDOC9IS0"],
+    },
+    Case {
+        component: "InvoiceObjectId",
+        build: build::<types::InvoiceObjectId>,
+        bad: &[
+            "INV-2025-0412",
+            "VINEH60KVJ50CE9UVW53EFR4EDT2SYWB3WK",
+            "string",
+        ],
+        good: &["INVEH60KVJ50CE9UVW53EFR4EDT2SYWB3WK"],
+    },
+    Case {
+        component: "PaymentObjectId",
+        build: build::<types::PaymentObjectId>,
+        bad: &["PMT 1", "TMPLQSAJ08XUI6D39ZZZZG4ZDMEN2KHVDGA", "string"],
+        good: &["PMTLQSAJ08XUI6D39ZZZZG4ZDMEN2KHVDGA"],
+    },
+    Case {
+        component: "PlainText50",
+        build: build::<types::PlainText50>,
+        bad: &["", "say \"hi\"", r"C:\invoices"],
+        good: &["SS/2025-26/0412", "HDFCN52025061212345678"],
+    },
+    Case {
+        component: "PlainText100",
+        build: build::<types::PlainText100>,
+        bad: &["", "\"quoted\""],
+        good: &["acmeindustries@b2b", "Goods received in full"],
+    },
+    Case {
+        component: "PlainText256",
+        build: build::<types::PlainText256>,
+        bad: &["Acme \"Industries\"", r"Acme\Industries"],
+        good: &["Acme Industries Private Limited"],
+    },
 ];
 
 fn spec_pattern(spec: &serde_yaml::Value, component: &str) -> String {

@@ -49,7 +49,10 @@ fn the_calls_that_move_money_are_the_documented_ones() {
             "create_bill",
             "create_bill_without_fetch_v0",
             "create_bill_without_fetch",
-            "confirm_debit"
+            "confirm_debit",
+            // ---- Vendor Payment ----
+            "pay_invoice",
+            "request_financing",
         ]
     );
 }

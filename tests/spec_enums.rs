@@ -15,6 +15,18 @@ const OPEN_ENUMS: &[(&str, &[&str])] = &[
     ("BillCopyStatus", enums::BillCopyStatus::KNOWN_VALUES),
     ("ErrorType", enums::ErrorType::KNOWN_VALUES),
     ("AttachmentSource", enums::AttachmentSource::KNOWN_VALUES),
+    // ---- Vendor Payment ----
+    ("CheckDocName", enums::CheckDocName::KNOWN_VALUES),
+    ("PaymentPlatform", enums::PaymentPlatform::KNOWN_VALUES),
+    (
+        "InvoicePaymentMode",
+        enums::InvoicePaymentMode::KNOWN_VALUES,
+    ),
+    ("PaymentCurrency", enums::PaymentCurrency::KNOWN_VALUES),
+    (
+        "SupplierPaymentResponse",
+        enums::SupplierPaymentResponse::KNOWN_VALUES,
+    ),
 ];
 
 #[test]
