@@ -204,7 +204,7 @@ open_enum! {
     }
 }
 
-// ---- Vendor Payment ----
+// Vendor Payment
 
 open_enum! {
     /// Document that identifies a business in a Bharat Connect entity check.
@@ -247,8 +247,6 @@ open_enum! {
         Reject = "REJECT",
     }
 }
-
-// ---- end Vendor Payment ----
 
 #[cfg(test)]
 mod tests {

@@ -75,7 +75,7 @@ envelopes! {
     BulkUploadEnvelope => Option<serde_json::Map<String, serde_json::Value>>, always;
     CustomerDeleteEnvelope => Option<String>, always;
     InvoiceEnvelope => types::Invoice;
-    // ---- Vendor Payment ----
+    // Vendor Payment
     // Acknowledgements; the outcome arrives by webhook. Most payloads are not published.
     VendorAckEnvelope => Option<String>, always;
     VendorEnvelope => Option<serde_json::Value>, always;
@@ -161,7 +161,7 @@ operations! {
     InvoiceBulkUpload => "invoice_bulk_upload": types::BulkUploadEnvelope => Option<serde_json::Map<String, serde_json::Value>>,
     DispatchInvoiceCollection => "dispatch_invoice_collection": types::ArEnvelope => Option<serde_json::Value>,
     ConfirmInvoicePayment => "confirm_invoice_payment": types::ArEnvelope => Option<serde_json::Value>,
-    // ---- Vendor Payment ----
+    // Vendor Payment
     InitiateEntityCheck => "initiate_entity_check": types::VendorAckEnvelope => Option<String>,
     RegisterEntity => "register_entity": types::VendorEnvelope => Option<serde_json::Value>,
     RegisterB2bId => "register_b2b_id": types::VendorEnvelope => Option<serde_json::Value>,

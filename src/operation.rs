@@ -118,7 +118,7 @@ pub(crate) const OPERATIONS: &[OperationSpec] = &[
         LookupKey::None,
     ),
     spec("confirm_invoice_payment", CallKind::Write, LookupKey::None),
-    // ---- Vendor Payment ----
+    // Vendor Payment
     // Every call is a message to the Bharat Connect network, answered by webhook: none is a lookup.
     // No status enquiry is documented, so the money-moving ones have no lookup key; their outcome
     // is settled from the response webhooks (Payment Response, Share Bid Request).
@@ -138,7 +138,6 @@ pub(crate) const OPERATIONS: &[OperationSpec] = &[
     spec("send_cd_note", CallKind::Write, LookupKey::None),
     spec("confirm_cd_note", CallKind::Write, LookupKey::None),
     spec("request_financing", CallKind::MoneyMoving, LookupKey::None),
-    // ---- end Vendor Payment ----
 ];
 
 /// The spec of an operation id. An id missing from the table is treated as money-moving: the

@@ -102,7 +102,7 @@ const CASES: &[Case] = &[
         bad: &["2025-06-01T00:00:00Z", "2025-06-01", "yyyy-MM-dd HH:mm:ss"],
         good: &["2025-06-01 00:00:00", "2025-06-30 23:59:59"],
     },
-    // ---- Vendor Payment ---- (lengths and more cases: tests/vendor_validation.rs)
+    // Vendor Payment (lengths and more cases: tests/vendor_validation.rs)
     Case {
         component: "EntityObjectId",
         build: build::<types::EntityObjectId>,

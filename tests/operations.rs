@@ -50,7 +50,7 @@ fn the_calls_that_move_money_are_the_documented_ones() {
             "create_bill_without_fetch_v0",
             "create_bill_without_fetch",
             "confirm_debit",
-            // ---- Vendor Payment ----
+            // Vendor Payment
             "pay_invoice",
             "request_financing",
         ]

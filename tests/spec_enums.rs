@@ -15,7 +15,7 @@ const OPEN_ENUMS: &[(&str, &[&str])] = &[
     ("BillCopyStatus", enums::BillCopyStatus::KNOWN_VALUES),
     ("ErrorType", enums::ErrorType::KNOWN_VALUES),
     ("AttachmentSource", enums::AttachmentSource::KNOWN_VALUES),
-    // ---- Vendor Payment ----
+    // Vendor Payment
     ("CheckDocName", enums::CheckDocName::KNOWN_VALUES),
     ("PaymentPlatform", enums::PaymentPlatform::KNOWN_VALUES),
     (

@@ -56,7 +56,7 @@ const DECODERS: &[(&str, Decoder)] = decoders! {
     BulkUploadEnvelope => types::BulkUploadEnvelope,
     CustomerDeleteEnvelope => types::CustomerDeleteEnvelope,
     InvoiceEnvelope => types::InvoiceEnvelope,
-    // ---- Vendor Payment ----
+    // Vendor Payment
     InitiateEntityCheckRequest => types::InitiateEntityCheckRequest,
     RegisterEntityRequest => types::RegisterEntityRequest,
     RegisterB2BIdRequest => types::RegisterB2bIdRequest,
