@@ -85,6 +85,8 @@ mod codegen_or_not {
         ("Quantity", "crate::money::Quantity"),
         ("Timestamp", "crate::time::Timestamp"),
         ("Secret", "crate::secret::Secret"),
+        // Validated like a pattern newtype, but masked in Debug and Display.
+        ("BankAccountNumber", "crate::secret::AccountNumber"),
         // Two documented shapes whose snake_case names collide in Rust: decoded by hand with aliases.
         ("OAuthTokenResponse", "crate::auth::TokenResponse"),
         // PATCH bodies: a field left out, sent as null, or set (typify's Option cannot send null).

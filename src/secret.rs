@@ -142,6 +142,115 @@ impl<'de> Deserialize<'de> for SecretObject {
     }
 }
 
+/// A bank account number.
+///
+/// Checked on construction against the spec's `BankAccountNumber` rule
+/// ([`AccountNumber::PATTERN`]: 9 to 36 letters or digits, or empty), and masked in `Debug` and
+/// `Display` to its last four characters, so it never shows whole in a log.
+///
+/// ```
+/// use enkash::secret::AccountNumber;
+/// let account: AccountNumber = "50100234567890".parse().unwrap();
+/// assert_eq!(format!("{account:?}"), "AccountNumber(\"**********7890\")");
+/// assert_eq!(account.expose(), "50100234567890");
+/// assert!("1234-5678".parse::<AccountNumber>().is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct AccountNumber(String);
+
+/// Why a text is not an [`AccountNumber`]; quotes the rule, never the value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountNumberError;
+
+impl fmt::Display for AccountNumberError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "doesn't match pattern \"{}\"", AccountNumber::PATTERN)
+    }
+}
+
+impl std::error::Error for AccountNumberError {}
+
+impl AccountNumber {
+    /// The rule, as the spec writes it.
+    pub const PATTERN: &'static str = "^$|^[A-Za-z0-9]{9,36}$";
+
+    /// The account number itself. Call it only where the value goes on the wire.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    fn check(value: &str) -> Result<(), AccountNumberError> {
+        let allowed = value.is_empty()
+            || ((9..=36).contains(&value.len())
+                && value.bytes().all(|b| b.is_ascii_alphanumeric()));
+        if allowed {
+            Ok(())
+        } else {
+            Err(AccountNumberError)
+        }
+    }
+
+    fn masked(&self) -> String {
+        let visible = self.0.len().saturating_sub(4);
+        let tail = self.0.get(visible..).unwrap_or_default();
+        format!("{}{tail}", "*".repeat(visible))
+    }
+}
+
+impl std::str::FromStr for AccountNumber {
+    type Err = AccountNumberError;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        Self::check(value)?;
+        Ok(Self(value.to_owned()))
+    }
+}
+
+impl TryFrom<&str> for AccountNumber {
+    type Error = AccountNumberError;
+
+    fn try_from(value: &str) -> Result<Self, Self::Error> {
+        value.parse()
+    }
+}
+
+impl TryFrom<String> for AccountNumber {
+    type Error = AccountNumberError;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::check(&value)?;
+        Ok(Self(value))
+    }
+}
+
+impl fmt::Debug for AccountNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("AccountNumber")
+            .field(&self.masked())
+            .finish()
+    }
+}
+
+impl fmt::Display for AccountNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.masked())
+    }
+}
+
+impl Serialize for AccountNumber {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for AccountNumber {
+    /// Refuses a value breaking the rule: the type only appears in requests.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer)
+            .and_then(|value| Self::try_from(value).map_err(serde::de::Error::custom))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,6 +272,26 @@ mod tests {
         assert_eq!(serde_json::to_string(&secret).unwrap(), r#""s3cr3t-value""#);
         let back: Secret = serde_json::from_str(r#""s3cr3t-value""#).unwrap();
         assert_eq!(back.expose(), "s3cr3t-value");
+    }
+
+    #[test]
+    fn account_numbers_are_masked_to_their_last_four_characters() {
+        let account = AccountNumber::try_from("50100234567890").unwrap();
+        assert_eq!(format!("{account:?}"), r#"AccountNumber("**********7890")"#);
+        assert_eq!(account.to_string(), "**********7890");
+        assert_eq!(
+            serde_json::to_string(&account).unwrap(),
+            r#""50100234567890""#
+        );
+        assert_eq!(
+            format!("{:?}", AccountNumber::default()),
+            r#"AccountNumber("")"#
+        );
+        let err = AccountNumber::try_from("1234-5678")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, r#"doesn't match pattern "^$|^[A-Za-z0-9]{9,36}$""#);
+        assert!(serde_json::from_str::<AccountNumber>(r#""12345678""#).is_err());
     }
 
     #[test]

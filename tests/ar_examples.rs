@@ -30,7 +30,10 @@ fn create_customer_seed_example_decodes_and_round_trips() {
     let request: types::CustomerCreateRequest = serde_json::from_str(&text).unwrap();
 
     assert_eq!(
-        request.account_number.as_deref().map(String::as_str),
+        request
+            .account_number
+            .as_ref()
+            .map(|account| account.expose()),
         Some("50100234567890")
     );
     assert_eq!(
