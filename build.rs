@@ -139,22 +139,21 @@ mod codegen_or_not {
             );
         }
 
-        // progenitor panics on a few spec shapes; turn a panic into an error that names the file.
-        let generated = std::panic::catch_unwind(|| {
-            Generator::new(&settings)
-                .generate_tokens(&spec)
-                .map_err(|err| err.to_string())
-        });
-        let tokens = match generated {
+        let tokens = match generate_quietly(&settings, &spec) {
             Ok(Ok(tokens)) => tokens,
             Ok(Err(message)) => return Err(format!("{SPEC}: progenitor: {message}")),
-            Err(panic) => {
-                let message = panic
-                    .downcast_ref::<String>()
-                    .map(String::as_str)
-                    .or_else(|| panic.downcast_ref::<&str>().copied())
-                    .unwrap_or("(no message)");
-                return Err(format!("{SPEC}: progenitor panicked: {message}"));
+            Err(message) => {
+                // progenitor panics on a few spec shapes without saying where: find the
+                // operations that cannot be generated on their own.
+                let culprits = panicking_operations(&settings, &spec);
+                return Err(format!(
+                    "{SPEC}: progenitor panicked ({message}) generating {}",
+                    if culprits.is_empty() {
+                        "the components".to_owned()
+                    } else {
+                        culprits.join(", ")
+                    }
+                ));
             }
         };
         let file: syn::File = syn::parse2(tokens)
@@ -164,6 +163,64 @@ mod codegen_or_not {
              // Do not edit: change the spec and accept the snapshot (see README.md).\n\n{}",
             prettyplease::unparse(&file)
         ))
+    }
+
+    /// Runs progenitor with the panic message kept off stderr; a panic becomes `Err(message)`.
+    fn generate_quietly(
+        settings: &GenerationSettings,
+        spec: &openapiv3::OpenAPI,
+    ) -> Result<Result<proc_macro2::TokenStream, String>, String> {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let result = std::panic::catch_unwind(|| {
+            Generator::new(settings)
+                .generate_tokens(spec)
+                .map_err(|err| err.to_string())
+        });
+        std::panic::set_hook(previous);
+        result.map_err(|panic| {
+            panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "no message".to_owned())
+        })
+    }
+
+    /// `METHOD path` of each operation whose generation alone panics.
+    fn panicking_operations(
+        settings: &GenerationSettings,
+        spec: &openapiv3::OpenAPI,
+    ) -> Vec<String> {
+        let mut culprits = Vec::new();
+        for (path, item) in &spec.paths.paths {
+            let Some(item) = item.as_item() else { continue };
+            for (method, _) in item.iter() {
+                let mut single = spec.clone();
+                let mut only = item.clone();
+                for (other, slot) in [
+                    ("get", &mut only.get),
+                    ("put", &mut only.put),
+                    ("post", &mut only.post),
+                    ("delete", &mut only.delete),
+                    ("options", &mut only.options),
+                    ("head", &mut only.head),
+                    ("patch", &mut only.patch),
+                    ("trace", &mut only.trace),
+                ] {
+                    if other != method {
+                        *slot = None;
+                    }
+                }
+                single.paths.paths = [(path.clone(), openapiv3::ReferenceOr::Item(only))]
+                    .into_iter()
+                    .collect();
+                if generate_quietly(settings, &single).is_err() {
+                    culprits.push(format!("paths.{path}.{method}"));
+                }
+            }
+        }
+        culprits
     }
 
     /// Names of the enumeration components that the server sends, sorted.
