@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+mod bill_params;
 pub mod client;
 pub mod config;
 mod context;
@@ -15,6 +16,8 @@ pub mod money;
 pub mod operation;
 pub mod patch;
 pub mod retry;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 pub mod secret;
 pub mod time;
 

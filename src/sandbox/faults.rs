@@ -1,0 +1,275 @@
+//! Scripted faults: what the sandbox does instead of (or besides) answering an operation.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// An operation of `spec/enkash.yaml`, named by its operation id in snake_case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Operation {
+    /// `POST /oauth/token` (`oauth_token`).
+    OauthToken,
+    /// `POST /api/v0/biller/fetchOrAddBill` (`fetch_or_add_bill_v0`).
+    FetchOrAddBillV0,
+    /// `POST /api/v2/biller/fetchOrAddBill` (`fetch_current_bill`).
+    FetchCurrentBill,
+    /// `POST /api/v2/utilityPayment` (`create_bill`).
+    CreateBill,
+    /// `POST /api/v0/biller/addBill` (`create_bill_without_fetch_v0`).
+    CreateBillWithoutFetchV0,
+    /// `POST /api/v2/biller/addBill` (`create_bill_without_fetch`).
+    CreateBillWithoutFetch,
+    /// `PUT /api/v0/utilityPayment/status` (`confirm_debit`).
+    ConfirmDebit,
+    /// `GET /api/v0/utilityPayment/{utilityEnkashId}` (`get_utility_bill_status_v0`).
+    GetUtilityBillStatusV0,
+    /// `GET /api/v2/utilityPayment/{utilityEnkashId}` (`get_utility_bill_status`).
+    GetUtilityBillStatus,
+    /// `GET /api/v0/utilityPayment/referenceId/{referenceId}` (`get_utility_bill_by_reference_id_v0`).
+    GetUtilityBillByReferenceIdV0,
+    /// `GET /api/v2/utilityPayment/referenceId/{referenceId}` (`get_utility_bill_by_reference_id`).
+    GetUtilityBillByReferenceId,
+    /// `POST /api/v1/utilityPayment/search` (`search_utility_bills`).
+    SearchUtilityBills,
+}
+
+impl Operation {
+    /// Every operation of the spec.
+    pub const ALL: [Operation; 12] = [
+        Self::OauthToken,
+        Self::FetchOrAddBillV0,
+        Self::FetchCurrentBill,
+        Self::CreateBill,
+        Self::CreateBillWithoutFetchV0,
+        Self::CreateBillWithoutFetch,
+        Self::ConfirmDebit,
+        Self::GetUtilityBillStatusV0,
+        Self::GetUtilityBillStatus,
+        Self::GetUtilityBillByReferenceIdV0,
+        Self::GetUtilityBillByReferenceId,
+        Self::SearchUtilityBills,
+    ];
+
+    /// The spec's operation id in snake_case, e.g. `create_bill`.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::OauthToken => "oauth_token",
+            Self::FetchOrAddBillV0 => "fetch_or_add_bill_v0",
+            Self::FetchCurrentBill => "fetch_current_bill",
+            Self::CreateBill => "create_bill",
+            Self::CreateBillWithoutFetchV0 => "create_bill_without_fetch_v0",
+            Self::CreateBillWithoutFetch => "create_bill_without_fetch",
+            Self::ConfirmDebit => "confirm_debit",
+            Self::GetUtilityBillStatusV0 => "get_utility_bill_status_v0",
+            Self::GetUtilityBillStatus => "get_utility_bill_status",
+            Self::GetUtilityBillByReferenceIdV0 => "get_utility_bill_by_reference_id_v0",
+            Self::GetUtilityBillByReferenceId => "get_utility_bill_by_reference_id",
+            Self::SearchUtilityBills => "search_utility_bills",
+        }
+    }
+
+    /// True for the operations that create a bill (counted by the velocity limit).
+    pub fn creates_bill(self) -> bool {
+        matches!(
+            self,
+            Self::CreateBill | Self::CreateBillWithoutFetchV0 | Self::CreateBillWithoutFetch
+        )
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// An operation id that names no operation of the spec.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownOperation(pub String);
+
+impl fmt::Display for UnknownOperation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` is not an operation of the EnKash spec", self.0)
+    }
+}
+
+impl std::error::Error for UnknownOperation {}
+
+impl FromStr for Operation {
+    type Err = UnknownOperation;
+
+    /// Accepts the snake_case id (`create_bill`) and the spec's camelCase id (`createBill`).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let wanted: String = text.chars().filter(|c| *c != '_').collect();
+        Self::ALL
+            .into_iter()
+            .find(|op| op.id().replace('_', "").eq_ignore_ascii_case(&wanted))
+            .ok_or_else(|| UnknownOperation(text.to_owned()))
+    }
+}
+
+/// Whether a dropped connection happens before or after the request changes any state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropMode {
+    /// The request is read and discarded: nothing changes on the sandbox.
+    DropBeforeApply,
+    /// The request is carried out (a bill is created, approved, ...), then the connection is
+    /// closed instead of answering: the outcome the docs call "unknown".
+    ApplyThenDrop,
+}
+
+/// The body of a scripted error answer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FaultBody {
+    /// A JSON body, sent as `application/json`.
+    Json(serde_json::Value),
+    /// An HTML page, sent as `text/html` (what a gateway in front of EnKash answers).
+    Html(String),
+}
+
+/// What the sandbox does to a call instead of answering it normally.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Wait this long, then handle the call normally.
+    Delay(Duration),
+    /// Answer with this HTTP status and body without handling the call (no state changes).
+    /// A status outside 100..=999 is sent as 502.
+    Status {
+        /// HTTP status code, e.g. 503.
+        status: u16,
+        /// Body of the answer.
+        body: FaultBody,
+    },
+    /// Close the connection without answering.
+    Drop(DropMode),
+    /// Handle the call, then answer HTTP 200 with a truncated, unparsable JSON body.
+    MalformedBody,
+}
+
+impl Fault {
+    /// [`Fault::Delay`].
+    pub fn delay(duration: Duration) -> Self {
+        Self::Delay(duration)
+    }
+
+    /// A 5xx answer with EnKash's error envelope as its JSON body.
+    pub fn server_error(status: u16) -> Self {
+        Self::Status {
+            status,
+            body: FaultBody::Json(serde_json::json!({
+                "response_code": 1,
+                "response_message": "Internal server error",
+                "payload": null,
+            })),
+        }
+    }
+
+    /// A 5xx answer with an HTML error page, as a load balancer or gateway sends it.
+    pub fn gateway_html(status: u16) -> Self {
+        let title = match status {
+            502 => "502 Bad Gateway",
+            503 => "503 Service Temporarily Unavailable",
+            504 => "504 Gateway Time-out",
+            _ => "Error",
+        };
+        Self::Status {
+            status,
+            body: FaultBody::Html(format!(
+                "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n\
+                 <center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n\
+                 </body>\r\n</html>\r\n"
+            )),
+        }
+    }
+
+    /// Close the connection without handling the call.
+    pub fn drop_before_apply() -> Self {
+        Self::Drop(DropMode::DropBeforeApply)
+    }
+
+    /// Handle the call, then close the connection without answering.
+    pub fn apply_then_drop() -> Self {
+        Self::Drop(DropMode::ApplyThenDrop)
+    }
+
+    /// [`Fault::MalformedBody`].
+    pub fn malformed_body() -> Self {
+        Self::MalformedBody
+    }
+}
+
+/// Faults waiting for their calls, per operation, in the order they were scripted.
+#[derive(Debug, Default)]
+pub(crate) struct FaultScript {
+    queues: HashMap<Operation, VecDeque<(Fault, u32)>>,
+}
+
+impl FaultScript {
+    /// Applies `fault` to the next `times` calls of `operation`, after any fault already queued.
+    pub(crate) fn push(&mut self, operation: Operation, fault: Fault, times: u32) {
+        if times > 0 {
+            self.queues
+                .entry(operation)
+                .or_default()
+                .push_back((fault, times));
+        }
+    }
+
+    /// The fault for the current call of `operation`, if one is scripted.
+    pub(crate) fn take(&mut self, operation: Operation) -> Option<Fault> {
+        let queue = self.queues.get_mut(&operation)?;
+        let (fault, remaining) = queue.front_mut()?;
+        let fault = fault.clone();
+        *remaining -= 1;
+        if *remaining == 0 {
+            queue.pop_front();
+        }
+        Some(fault)
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.queues.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_ids_parse_in_both_casings() {
+        for op in Operation::ALL {
+            assert_eq!(op.id().parse::<Operation>(), Ok(op));
+        }
+        assert_eq!("createBill".parse(), Ok(Operation::CreateBill));
+        assert_eq!(
+            "getUtilityBillByReferenceIdV0".parse(),
+            Ok(Operation::GetUtilityBillByReferenceIdV0)
+        );
+        assert!("deleteBill".parse::<Operation>().is_err());
+    }
+
+    #[test]
+    fn faults_apply_to_the_next_n_calls_in_order() {
+        let mut script = FaultScript::default();
+        script.push(Operation::CreateBill, Fault::server_error(503), 2);
+        script.push(Operation::CreateBill, Fault::malformed_body(), 1);
+        assert!(matches!(
+            script.take(Operation::CreateBill),
+            Some(Fault::Status { status: 503, .. })
+        ));
+        assert!(matches!(
+            script.take(Operation::CreateBill),
+            Some(Fault::Status { status: 503, .. })
+        ));
+        assert_eq!(
+            script.take(Operation::CreateBill),
+            Some(Fault::MalformedBody)
+        );
+        assert_eq!(script.take(Operation::CreateBill), None);
+        assert_eq!(script.take(Operation::ConfirmDebit), None);
+    }
+}

@@ -1,0 +1,536 @@
+//! An in-process fake of the EnKash Bill Payment API (feature `sandbox`).
+//!
+//! [`Sandbox::builder`] starts a real HTTP server on `127.0.0.1` (a free port unless
+//! [`SandboxBuilder::bind`] says otherwise) that serves every operation of `spec/enkash.yaml`
+//! with state: tokens, consumer registrations and bills. Tests point a client at
+//! [`SandboxHandle::base_url`], script faults per operation, and read what happened from the
+//! handle. The server stops when the handle is dropped or [`SandboxHandle::shutdown`] is awaited.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use enkash::sandbox::{Fault, Operation, Sandbox};
+//!
+//! let sandbox = Sandbox::builder().start().await?;
+//! sandbox.inject(Operation::CreateBill, Fault::apply_then_drop(), 1);
+//! println!("EnKash sandbox at {}", sandbox.base_url());
+//! # Ok(()) }
+//! ```
+//!
+//! # Behaviour
+//!
+//! * **Token**: `POST /oauth/token` with `Authorization: Basic base64(clientId:clientSecret)` and
+//!   the form fields `username`, `password`, `grant_type=password`, `clientId` matching
+//!   [`Credentials`]. Answers `{access_token, token_type: "bearer", refresh_token, expires_in,
+//!   scope}` (camelCase with [`SandboxBuilder::camel_case_token`]); tokens live
+//!   [`SandboxBuilder::token_lifetime`]. Every other call needs `Authorization: Bearer <token>`.
+//! * **Billers**: see [`billers`]. Bills are deterministic per consumer number: amounts (with
+//!   paise) from a hash of the number, dates from the current month.
+//! * **Bills**: fetch (v0 or v2) registers the consumer number and answers its bill with a
+//!   `companyBillerId`; create (after fetch, or without fetch in v0/v2) opens a bill
+//!   `MAKER_APPROVAL_PENDING` / `INIT` / `PENDING`; Confirm Debit moves it to `CHECKER_APPROVED`
+//!   / `SUCCESS` and its bill payment to `SUCCESS` (after `IN_PROGRESS` for
+//!   [`SandboxBuilder::settle_after`]), or to `FAILED` / `REFUNDED` for a consumer number ending
+//!   in [`FAILING_CONSUMER_SUFFIX`]. `autoDebit` on the v0 create approves at once. A bill that
+//!   reaches its final state is POSTed to the webhook URL, if one is set.
+//! * **Refusals with HTTP 200**: `response_code` 38 for a `referenceId` already used (blank
+//!   counts as none), 36 past [`SandboxBuilder::velocity_limit`] (off by default).
+//!
+//! # Error answers
+//!
+//! Every error is JSON, `{"response_code":1,"response_message":"Failed","payload":"<why>"}`
+//! (401 says `"Unauthorized"`), with these statuses, following EnKash's table:
+//!
+//! | status | when |
+//! |---|---|
+//! | 400 | a field breaks a documented rule: `remarks` of Confirm Debit (`ApprovalRemarks` pattern), `autoDebit` (`BankCardId` pattern), a circle outside the enumeration, `billNetAmount`/`billAmount` below 1, `utilityPaymentIds` not 1 to 1000 ids, search `offset` below 0 or `limit` above 5000, a search date that is not `YYYY-MM-DD`; an unknown biller or `companyBillerId`; no such bill (payload exactly `"No utility payment found"`); an unreadable token form |
+//! | 401 | missing or wrong client credentials, user credentials or bearer token (expired or revoked included) |
+//! | 404 / 405 | no such path / method |
+//! | 412 | the body cannot be read as the request: not JSON, not an object, a missing required field, `null`, a value of the wrong type (a money field must be a JSON number), a value outside a closed enumeration; a biller input parameter that is missing or invalid (a circle the biller does not serve or needs, a consumer number not matching [`CONSUMER_NUMBER_PATTERN`]) |
+//! | 413 | a body over 1 MiB |
+//! | 422 | the biller is not active |
+//!
+//! # Faults
+//!
+//! [`SandboxHandle::inject`] (or [`SandboxBuilder::fault`]) scripts a [`Fault`] for the next N
+//! calls of an [`Operation`]: a delay, a status with a JSON or HTML body, a dropped connection
+//! (before or after the call changes state; the client sees a connection error, not an HTTP
+//! answer), or a malformed body. Faults come before the bearer-token check.
+
+mod catalogue;
+mod faults;
+mod listener;
+mod ops;
+mod routes;
+mod state;
+mod webhook;
+mod wire;
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use catalogue::{Biller, CONSUMER_NUMBER_PATTERN, FAILING_CONSUMER_SUFFIX, billers};
+pub use faults::{DropMode, Fault, FaultBody, Operation, UnknownOperation};
+pub use state::{COMPANY_ID, COMPANY_NAME, SandboxStats};
+pub use webhook::WebhookDelivery;
+
+use crate::{Config as ClientConfig, Credentials, Error, types};
+use listener::{Connection, CuttableListener};
+use state::{Bill, Registration, State};
+
+/// Default lifetime of an access token, as in EnKash's example (`expires_in: 86399`).
+pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(86_399);
+
+/// The credentials a sandbox accepts unless told otherwise: the values of the spec's token
+/// example (client id `CEKFOWV7UQ`, user `finance.ops@example.com`, password
+/// `correct-horse-battery-staple`) and the client secret `sandbox-client-secret`.
+pub fn default_credentials() -> Credentials {
+    Credentials::new(
+        "CEKFOWV7UQ",
+        "sandbox-client-secret",
+        "finance.ops@example.com",
+        "correct-horse-battery-staple",
+    )
+}
+
+/// Why the sandbox could not start.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SandboxError {
+    /// The address could not be bound.
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// The webhook URL is not a URL.
+    WebhookUrl(String),
+    /// A webhook header name or value is not valid in HTTP.
+    WebhookHeader(String),
+    /// The HTTP client for webhooks could not be built.
+    WebhookClient(reqwest::Error),
+}
+
+impl fmt::Display for SandboxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
+            Self::WebhookUrl(url) => write!(f, "webhook URL `{url}` is not a valid URL"),
+            Self::WebhookHeader(name) => write!(f, "webhook header `{name}` is not valid HTTP"),
+            Self::WebhookClient(err) => write!(f, "cannot build the webhook HTTP client: {err}"),
+        }
+    }
+}
+
+impl std::error::Error for SandboxError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Bind { source, .. } => Some(source),
+            Self::WebhookClient(err) => Some(err),
+            _ => None,
+        }
+    }
+}
+
+/// Settings that shape the sandbox's answers.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    credentials: Credentials,
+    token_lifetime: Duration,
+    camel_case_token: bool,
+    velocity_limit: Option<(u32, Duration)>,
+    settle_after: Option<Duration>,
+}
+
+/// What every handler shares: settings, state and the webhook target.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    config: Config,
+    state: Mutex<State>,
+    webhook: Option<webhook::Webhook>,
+}
+
+impl Shared {
+    /// The state. A handler never panics while holding it, but a poisoned lock is used anyway.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The shared handle the handlers receive.
+type App = Arc<Shared>;
+
+/// Entry point of the sandbox.
+#[derive(Debug)]
+pub struct Sandbox(());
+
+impl Sandbox {
+    /// A builder with the defaults: `127.0.0.1`, a free port, [`default_credentials`], tokens
+    /// for [`DEFAULT_TOKEN_LIFETIME`], no velocity limit, no webhook, immediate settlement.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder {
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            config: Config {
+                credentials: default_credentials(),
+                token_lifetime: DEFAULT_TOKEN_LIFETIME,
+                camel_case_token: false,
+                velocity_limit: None,
+                settle_after: None,
+            },
+            webhook_url: None,
+            webhook_headers: Vec::new(),
+            spec_examples: false,
+            faults: Vec::new(),
+        }
+    }
+}
+
+/// Configures and starts a sandbox.
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct SandboxBuilder {
+    addr: SocketAddr,
+    config: Config,
+    webhook_url: Option<String>,
+    webhook_headers: Vec<(String, String)>,
+    spec_examples: bool,
+    faults: Vec<(Operation, Fault, u32)>,
+}
+
+impl SandboxBuilder {
+    /// Listens on `addr` instead of `127.0.0.1` with a free port.
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Accepts these credentials on the token call.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.config.credentials = credentials;
+        self
+    }
+
+    /// Lifetime of issued access tokens (`expires_in`, in whole seconds rounded up).
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.config.token_lifetime = lifetime;
+        self
+    }
+
+    /// Answers the token call in camelCase (`accessToken`, `expiresIn`, ...) instead of
+    /// OAuth2 snake_case; EnKash documents both.
+    pub fn camel_case_token(mut self, camel_case: bool) -> Self {
+        self.config.camel_case_token = camel_case;
+        self
+    }
+
+    /// Refuses a bill creation with `response_code` 36 once `max_creates` bills were created
+    /// within the last `window` (all three create operations count).
+    pub fn velocity_limit(mut self, max_creates: u32, window: Duration) -> Self {
+        self.config.velocity_limit = Some((max_creates, window));
+        self
+    }
+
+    /// Keeps approved bills `IN_PROGRESS` this long before they reach their final state
+    /// (default: final at once).
+    pub fn settle_after(mut self, delay: Duration) -> Self {
+        self.config.settle_after = Some(delay);
+        self
+    }
+
+    /// POSTs a `types::UtilityBillWebhookRequest` to `url` whenever a bill reaches a final state.
+    pub fn webhook(mut self, url: impl Into<String>) -> Self {
+        self.webhook_url = Some(url.into());
+        self
+    }
+
+    /// Adds a static header to every webhook POST (EnKash's way of letting the receiver check
+    /// the sender).
+    pub fn webhook_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.webhook_headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Starts with the records the spec's examples name: registration `CB-54321` (biller 2001,
+    /// circle MUM, consumer `CN123456789`) and bill `UTIL-87654321` with `referenceId`
+    /// `REF-XYZABC123456`, awaiting approval. Lets an example-driven contract test reach the
+    /// success paths.
+    pub fn with_spec_examples(mut self) -> Self {
+        self.spec_examples = true;
+        self
+    }
+
+    /// Scripts `fault` for the next `times` calls of `operation` from the start.
+    pub fn fault(mut self, operation: Operation, fault: Fault, times: u32) -> Self {
+        self.faults.push((operation, fault, times));
+        self
+    }
+
+    /// Binds the address and starts serving in a spawned task (needs a Tokio runtime).
+    pub async fn start(self) -> Result<SandboxHandle, SandboxError> {
+        let webhook = match self.webhook_url {
+            Some(url) => Some(build_webhook(url, &self.webhook_headers)?),
+            None => None,
+        };
+        let listener = TcpListener::bind(self.addr)
+            .await
+            .map_err(|source| SandboxError::Bind {
+                addr: self.addr,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| SandboxError::Bind {
+            addr: self.addr,
+            source,
+        })?;
+
+        let mut state = State::default();
+        for (operation, fault, times) in self.faults {
+            state.faults.push(operation, fault, times);
+        }
+        if self.spec_examples {
+            seed_spec_examples(&mut state);
+        }
+        let app = Arc::new(Shared {
+            config: self.config,
+            state: Mutex::new(state),
+            webhook,
+        });
+
+        let service =
+            routes::router(Arc::clone(&app)).into_make_service_with_connect_info::<Connection>();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            let shutdown = async {
+                // A dropped sender stops the server as well.
+                let _ = stopped.await;
+            };
+            // Serving never fails: accept errors are retried by the listener.
+            let _ = axum::serve(CuttableListener(listener), service)
+                .with_graceful_shutdown(shutdown)
+                .await;
+        });
+        Ok(SandboxHandle {
+            app,
+            addr,
+            base_url: format!("http://{addr}"),
+            stop: Some(stop),
+            server: Some(server),
+        })
+    }
+}
+
+fn build_webhook(
+    url: String,
+    headers: &[(String, String)],
+) -> Result<webhook::Webhook, SandboxError> {
+    use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+    if reqwest::Url::parse(&url).is_err() {
+        return Err(SandboxError::WebhookUrl(url));
+    }
+    let mut map = HeaderMap::new();
+    for (name, value) in headers {
+        let invalid = || SandboxError::WebhookHeader(name.clone());
+        let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
+        let header_value = HeaderValue::from_str(value).map_err(|_| invalid())?;
+        map.append(header_name, header_value);
+    }
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(SandboxError::WebhookClient)?;
+    Ok(webhook::Webhook {
+        url,
+        headers: map,
+        client,
+    })
+}
+
+/// Registration `CB-54321` and bill `UTIL-87654321` / `REF-XYZABC123456` from the spec's examples.
+fn seed_spec_examples(state: &mut State) {
+    let Some(biller) = catalogue::biller(2001) else {
+        return;
+    };
+    let consumer = "CN123456789";
+    let created = Utc
+        .with_ymd_and_hms(2025, 5, 12, 14, 30, 25)
+        .single()
+        .unwrap_or_else(Utc::now);
+    let registration = Registration {
+        id: "CB-54321".to_owned(),
+        biller,
+        circle: Some(crate::enums::Circle::Mum),
+        params: types::BillParams {
+            cn: consumer.to_owned(),
+            ad1: None,
+            ad2: None,
+            ad3: None,
+            extra: Default::default(),
+        },
+        branch_code: None,
+        remarks: None,
+        key_contact_email: None,
+        created,
+        bill: catalogue::current_bill(biller, consumer, state::today()),
+    };
+    let registration = state.register(registration).clone();
+    let issued = registration.bill.clone();
+    let amount = issued.amount;
+    let bill = Bill::new(
+        "UTIL-87654321".to_owned(),
+        Some("REF-XYZABC123456".to_owned()),
+        &registration,
+        issued,
+        amount,
+        Some("Corporate office electricity bill payment".to_owned()),
+        created,
+    );
+    state.insert_bill(bill);
+}
+
+/// A running sandbox. Dropping it stops the server (in the background); prefer
+/// [`SandboxHandle::shutdown`] to wait for that.
+#[derive(Debug)]
+pub struct SandboxHandle {
+    app: App,
+    addr: SocketAddr,
+    base_url: String,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<()>>,
+}
+
+impl SandboxHandle {
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The credentials the token call accepts.
+    pub fn credentials(&self) -> &Credentials {
+        &self.app.config.credentials
+    }
+
+    /// A client configuration pointing at this sandbox with its credentials, for
+    /// [`Client::from_config`](crate::Client::from_config).
+    pub fn client_config(&self) -> Result<ClientConfig, Error> {
+        ClientConfig::builder()
+            .base_url(self.base_url.clone())
+            .credentials(self.credentials().clone())
+            .build()
+    }
+
+    /// A snapshot of the counters.
+    pub fn stats(&self) -> SandboxStats {
+        self.app.lock().stats.clone()
+    }
+
+    /// Calls of `POST /oauth/token` so far.
+    pub fn token_requests(&self) -> u64 {
+        self.app.lock().stats.token_requests
+    }
+
+    /// Calls of `operation` so far, including those a fault answered.
+    pub fn calls(&self, operation: Operation) -> u64 {
+        self.app
+            .lock()
+            .stats
+            .calls
+            .get(&operation)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Scripts `fault` for the next `times` calls of `operation`, after the faults already
+    /// scripted for it.
+    pub fn inject(&self, operation: Operation, fault: Fault, times: u32) {
+        self.app.lock().faults.push(operation, fault, times);
+    }
+
+    /// Forgets every scripted fault.
+    pub fn clear_faults(&self) {
+        self.app.lock().faults.clear();
+    }
+
+    /// Invalidates every access token issued so far (the next call gets 401).
+    pub fn revoke_tokens(&self) {
+        self.app.lock().revoke_tokens();
+    }
+
+    /// A bill by `utilityEnkashId`, as the v2 lookup answers it.
+    pub fn bill(&self, utility_enkash_id: &str) -> Option<types::UtilityPaymentV2Response> {
+        let state = self.app.lock();
+        state
+            .bill(utility_enkash_id)
+            .map(|bill| state.v2_record(bill))
+    }
+
+    /// A bill by the caller's `referenceId`, as the v2 lookup answers it.
+    pub fn bill_by_reference(&self, reference_id: &str) -> Option<types::UtilityPaymentV2Response> {
+        let state = self.app.lock();
+        state
+            .bill_by_reference(reference_id)
+            .map(|bill| state.v2_record(bill))
+    }
+
+    /// Every bill, in creation order.
+    pub fn bills(&self) -> Vec<types::UtilityPaymentV2Response> {
+        let state = self.app.lock();
+        state
+            .bills()
+            .iter()
+            .map(|bill| state.v2_record(bill))
+            .collect()
+    }
+
+    /// The webhook POSTs made so far, in the order they completed.
+    pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
+        self.app.lock().deliveries.clone()
+    }
+
+    /// Waits until at least `count` webhook POSTs completed, or `timeout` passed; returns them.
+    pub async fn wait_for_webhooks(&self, count: usize, timeout: Duration) -> Vec<WebhookDelivery> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let deliveries = self.webhook_deliveries();
+            if deliveries.len() >= count || tokio::time::Instant::now() >= deadline {
+                return deliveries;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Stops accepting connections, lets open calls finish (at most 5 s) and returns.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let abort = server.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(5), server)
+                .await
+                .is_err()
+            {
+                abort.abort();
+            }
+        }
+    }
+}
+
+impl Drop for SandboxHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

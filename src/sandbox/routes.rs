@@ -1,0 +1,315 @@
+//! The HTTP layer: routes, bearer authentication, scripted faults and fallbacks.
+
+use std::convert::Infallible;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{ConnectInfo, FromRequest, Path, Request, State};
+use axum::http::header::{self, AUTHORIZATION, HeaderMap, HeaderValue};
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+
+use super::App;
+use super::faults::{DropMode, Fault, FaultBody, Operation};
+use super::listener::Connection;
+use super::ops::{self, Answer, Lookup};
+use super::wire::Reply;
+
+/// Largest request body read; a larger one is answered 413.
+const MAX_BODY: usize = 1024 * 1024;
+
+/// The router serving every operation of the spec.
+pub(crate) fn router(app: App) -> Router {
+    Router::new()
+        .route("/oauth/token", post(oauth_token))
+        .route("/api/v0/biller/fetchOrAddBill", post(fetch_or_add_bill_v0))
+        .route("/api/v2/biller/fetchOrAddBill", post(fetch_current_bill))
+        .route("/api/v2/utilityPayment", post(create_bill))
+        .route("/api/v0/biller/addBill", post(create_bill_without_fetch_v0))
+        .route("/api/v2/biller/addBill", post(create_bill_without_fetch))
+        // A concrete path wins over a templated one (OpenAPI path matching): GET here is 405.
+        .route("/api/v0/utilityPayment/status", put(confirm_debit))
+        .route(
+            "/api/v0/utilityPayment/{id}",
+            get(get_utility_bill_status_v0),
+        )
+        .route("/api/v2/utilityPayment/{id}", get(get_utility_bill_status))
+        .route(
+            "/api/v0/utilityPayment/referenceId/{reference}",
+            get(get_utility_bill_by_reference_id_v0),
+        )
+        .route(
+            "/api/v2/utilityPayment/referenceId/{reference}",
+            get(get_utility_bill_by_reference_id),
+        )
+        .route("/api/v1/utilityPayment/search", post(search_utility_bills))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(app)
+}
+
+/// One incoming call: its connection, headers and body.
+pub(crate) struct Call {
+    connection: Option<Connection>,
+    headers: HeaderMap,
+    body: Result<Bytes, Reply>,
+}
+
+impl FromRequest<App> for Call {
+    type Rejection = Infallible;
+
+    async fn from_request(request: Request, _app: &App) -> Result<Self, Infallible> {
+        let (parts, body) = request.into_parts();
+        let connection = parts
+            .extensions
+            .get::<ConnectInfo<Connection>>()
+            .map(|info| info.0.clone());
+        let body = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
+            Reply::failed(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "The request body is too large",
+            )
+        });
+        Ok(Self {
+            connection,
+            headers: parts.headers,
+            body,
+        })
+    }
+}
+
+/// Runs one call: counts it, applies its scripted fault, checks the bearer token (except for
+/// the token call itself), then lets `operation` answer.
+async fn serve(
+    app: App,
+    operation: Operation,
+    call: Call,
+    handle: impl FnOnce(&App, &Call, &[u8]) -> Answer,
+) -> Response {
+    let fault = {
+        let mut state = app.lock();
+        *state.stats.calls.entry(operation).or_default() += 1;
+        if operation == Operation::OauthToken {
+            state.stats.token_requests += 1;
+        }
+        state.faults.take(operation)
+    };
+    match &fault {
+        Some(Fault::Delay(delay)) => tokio::time::sleep(*delay).await,
+        Some(Fault::Status { status, body }) => return fault_response(*status, body),
+        Some(Fault::Drop(DropMode::DropBeforeApply)) => return cut(&call),
+        _ => {}
+    }
+    let answer = match &call.body {
+        Err(reply) => Err(reply.clone()),
+        Ok(_) if operation != Operation::OauthToken && !has_valid_token(&app, &call.headers) => {
+            Err(Reply::unauthorized(
+                "Bearer",
+                "Full authentication is required to access this resource",
+            ))
+        }
+        Ok(body) => handle(&app, &call, body),
+    };
+    let reply = answer.unwrap_or_else(|reply| reply);
+    if reply.status == StatusCode::UNAUTHORIZED {
+        app.lock().stats.unauthorized += 1;
+    }
+    match fault {
+        Some(Fault::Drop(DropMode::ApplyThenDrop)) => cut(&call),
+        Some(Fault::MalformedBody) => malformed(&reply),
+        _ => reply.into_response(),
+    }
+}
+
+fn has_valid_token(app: &App, headers: &HeaderMap) -> bool {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .is_some_and(|(_, token)| app.lock().token_is_valid(token.trim()))
+}
+
+/// Cuts the call's connection: the returned response is never written.
+fn cut(call: &Call) -> Response {
+    if let Some(connection) = &call.connection {
+        connection.cut();
+    }
+    StatusCode::SERVICE_UNAVAILABLE.into_response()
+}
+
+fn fault_response(status: u16, body: &FaultBody) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let (content_type, bytes) = match body {
+        FaultBody::Json(value) => (
+            "application/json",
+            serde_json::to_vec(value).unwrap_or_default(),
+        ),
+        FaultBody::Html(page) => ("text/html", page.clone().into_bytes()),
+    };
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The reply's body cut in half: HTTP 200, `application/json`, not parsable.
+fn malformed(reply: &Reply) -> Response {
+    let mut body = reply.body_bytes();
+    body.truncate(body.len() / 2);
+    let reply = Reply::raw(StatusCode::OK, serde_json::Value::Null);
+    let mut response = reply.into_response();
+    *response.body_mut() = body.into();
+    response
+}
+
+async fn oauth_token(State(app): State<App>, call: Call) -> Response {
+    serve(app, Operation::OauthToken, call, |app, call, body| {
+        ops::oauth_token(app, &call.headers, body)
+    })
+    .await
+}
+
+async fn fetch_or_add_bill_v0(State(app): State<App>, call: Call) -> Response {
+    serve(app, Operation::FetchOrAddBillV0, call, |app, _, body| {
+        ops::fetch_or_add_bill_v0(app, body)
+    })
+    .await
+}
+
+async fn fetch_current_bill(State(app): State<App>, call: Call) -> Response {
+    serve(app, Operation::FetchCurrentBill, call, |app, _, body| {
+        ops::fetch_current_bill(app, body)
+    })
+    .await
+}
+
+async fn create_bill(State(app): State<App>, call: Call) -> Response {
+    serve(app, Operation::CreateBill, call, |app, _, body| {
+        ops::create_bill(app, body)
+    })
+    .await
+}
+
+async fn create_bill_without_fetch_v0(State(app): State<App>, call: Call) -> Response {
+    serve(
+        app,
+        Operation::CreateBillWithoutFetchV0,
+        call,
+        |app, _, body| ops::create_bill_without_fetch(app, body, true),
+    )
+    .await
+}
+
+async fn create_bill_without_fetch(State(app): State<App>, call: Call) -> Response {
+    serve(
+        app,
+        Operation::CreateBillWithoutFetch,
+        call,
+        |app, _, body| ops::create_bill_without_fetch(app, body, false),
+    )
+    .await
+}
+
+async fn confirm_debit(State(app): State<App>, call: Call) -> Response {
+    serve(app, Operation::ConfirmDebit, call, |app, _, body| {
+        ops::confirm_debit(app, body)
+    })
+    .await
+}
+
+async fn get_utility_bill_status_v0(
+    State(app): State<App>,
+    path: Result<Path<String>, PathRejection>,
+    call: Call,
+) -> Response {
+    let key = path_key(path, Lookup::Id);
+    serve(
+        app,
+        Operation::GetUtilityBillStatusV0,
+        call,
+        move |app, _, _| ops::lookup(app, &key?, true),
+    )
+    .await
+}
+
+async fn get_utility_bill_status(
+    State(app): State<App>,
+    path: Result<Path<String>, PathRejection>,
+    call: Call,
+) -> Response {
+    let key = path_key(path, Lookup::Id);
+    serve(
+        app,
+        Operation::GetUtilityBillStatus,
+        call,
+        move |app, _, _| ops::lookup(app, &key?, false),
+    )
+    .await
+}
+
+async fn get_utility_bill_by_reference_id_v0(
+    State(app): State<App>,
+    path: Result<Path<String>, PathRejection>,
+    call: Call,
+) -> Response {
+    let key = path_key(path, Lookup::Reference);
+    serve(
+        app,
+        Operation::GetUtilityBillByReferenceIdV0,
+        call,
+        move |app, _, _| ops::lookup(app, &key?, true),
+    )
+    .await
+}
+
+async fn get_utility_bill_by_reference_id(
+    State(app): State<App>,
+    path: Result<Path<String>, PathRejection>,
+    call: Call,
+) -> Response {
+    let key = path_key(path, Lookup::Reference);
+    serve(
+        app,
+        Operation::GetUtilityBillByReferenceId,
+        call,
+        move |app, _, _| ops::lookup(app, &key?, false),
+    )
+    .await
+}
+
+/// The lookup key from the path; an unreadable path parameter is answered 400.
+fn path_key(
+    path: Result<Path<String>, PathRejection>,
+    key: fn(String) -> Lookup,
+) -> Result<Lookup, Reply> {
+    path.map(|Path(value)| key(value))
+        .map_err(|rejection| Reply::invalid(rejection.body_text()))
+}
+
+async fn search_utility_bills(State(app): State<App>, call: Call) -> Response {
+    serve(app, Operation::SearchUtilityBills, call, |app, _, body| {
+        ops::search(app, body)
+    })
+    .await
+}
+
+async fn not_found(method: Method, uri: Uri) -> Response {
+    Reply::failed(
+        StatusCode::NOT_FOUND,
+        format!("No operation at {method} {}", uri.path()),
+    )
+    .into_response()
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    Reply::failed(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("{method} is not allowed on {}", uri.path()),
+    )
+    .into_response()
+}

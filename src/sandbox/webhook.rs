@@ -1,0 +1,67 @@
+//! Webhook delivery: a bill that reaches a final state is POSTed to the configured URL.
+
+use reqwest::header::HeaderMap;
+
+use super::App;
+use crate::types;
+
+/// Where and how the sandbox delivers webhooks.
+#[derive(Debug)]
+pub(crate) struct Webhook {
+    pub url: String,
+    pub headers: HeaderMap,
+    pub client: reqwest::Client,
+}
+
+/// One webhook POST and what became of it.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct WebhookDelivery {
+    /// The bill the webhook is about.
+    pub utility_enkash_id: String,
+    /// The body that was sent.
+    pub body: types::UtilityBillWebhookRequest,
+    /// The receiver's HTTP status, when it answered.
+    pub status: Option<u16>,
+    /// Why no answer came (connection refused, timeout, ...).
+    pub error: Option<String>,
+}
+
+impl WebhookDelivery {
+    /// True when the receiver answered with a 2xx status.
+    pub fn is_acknowledged(&self) -> bool {
+        self.status
+            .is_some_and(|status| (200..300).contains(&status))
+    }
+}
+
+/// POSTs `body` to the webhook URL in a spawned task and records the outcome. One attempt.
+pub(crate) fn deliver(app: &App, body: types::UtilityBillWebhookRequest) {
+    if app.webhook.is_none() {
+        return;
+    }
+    let app = App::clone(app);
+    tokio::spawn(async move {
+        let Some(hook) = &app.webhook else {
+            return;
+        };
+        let sent = hook
+            .client
+            .post(&hook.url)
+            .headers(hook.headers.clone())
+            .json(&body)
+            .send()
+            .await;
+        let (status, error) = match sent {
+            Ok(response) => (Some(response.status().as_u16()), None),
+            Err(err) => (None, Some(err.to_string())),
+        };
+        let delivery = WebhookDelivery {
+            utility_enkash_id: body.utility_enkash_id.clone().unwrap_or_default(),
+            body,
+            status,
+            error,
+        };
+        app.lock().deliveries.push(delivery);
+    });
+}

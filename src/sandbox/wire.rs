@@ -1,0 +1,246 @@
+//! What travels on the wire: strict reading of request bodies and EnKash's envelopes.
+
+use axum::http::StatusCode;
+use axum::http::header::{self, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+/// Longest error text quoted back to the caller.
+const MESSAGE_LIMIT: usize = 200;
+
+/// An answer before it is written: an HTTP status and a JSON body.
+#[derive(Clone, Debug)]
+pub(crate) struct Reply {
+    pub status: StatusCode,
+    /// The `WWW-Authenticate` challenge of a 401.
+    pub challenge: Option<&'static str>,
+    pub body: Value,
+}
+
+impl Reply {
+    /// HTTP `status` with `body` as is.
+    pub(crate) fn raw(status: StatusCode, body: Value) -> Self {
+        Self {
+            status,
+            challenge: None,
+            body,
+        }
+    }
+
+    /// HTTP 200, `response_code` 0 and `payload`.
+    pub(crate) fn ok(payload: impl Serialize) -> Self {
+        match serde_json::to_value(payload) {
+            Ok(payload) => Self::raw(
+                StatusCode::OK,
+                json!({"response_code": 0, "response_message": "Success", "payload": payload}),
+            ),
+            Err(err) => Self::failed(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()),
+        }
+    }
+
+    /// HTTP 200 with a non-zero `response_code` (36 velocity limit, 38 duplicate referenceId).
+    pub(crate) fn refused(code: i64, message: &str) -> Self {
+        Self::raw(
+            StatusCode::OK,
+            json!({"response_code": code, "response_message": message}),
+        )
+    }
+
+    /// An error status with the error envelope: `response_code` 1, `response_message`
+    /// "Failed" and `payload` saying why.
+    pub(crate) fn failed(status: StatusCode, payload: impl Into<String>) -> Self {
+        let payload: String = payload.into().chars().take(MESSAGE_LIMIT).collect();
+        Self::raw(
+            status,
+            json!({"response_code": 1, "response_message": "Failed", "payload": payload}),
+        )
+    }
+
+    /// HTTP 400: a field breaks a documented rule, or names nothing the sandbox knows.
+    pub(crate) fn invalid(payload: impl Into<String>) -> Self {
+        Self::failed(StatusCode::BAD_REQUEST, payload)
+    }
+
+    /// HTTP 412: the body cannot be read as the operation's request.
+    pub(crate) fn unreadable(payload: impl Into<String>) -> Self {
+        Self::failed(StatusCode::PRECONDITION_FAILED, payload)
+    }
+
+    /// HTTP 400 with the exact body EnKash sends for an absent bill.
+    pub(crate) fn no_such_bill() -> Self {
+        Self::invalid("No utility payment found")
+    }
+
+    /// HTTP 401 with a `WWW-Authenticate` challenge for `scheme` (`Basic` or `Bearer`).
+    pub(crate) fn unauthorized(scheme: &'static str, payload: &str) -> Self {
+        let mut reply = Self::raw(
+            StatusCode::UNAUTHORIZED,
+            json!({"response_code": 1, "response_message": "Unauthorized", "payload": payload}),
+        );
+        reply.challenge = Some(if scheme == "Basic" {
+            "Basic realm=\"oauth2/client\""
+        } else {
+            "Bearer realm=\"enkash\""
+        });
+        reply
+    }
+
+    /// The body as bytes; a body that cannot be serialized becomes `{}`.
+    pub(crate) fn body_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(&self.body).unwrap_or_else(|_| b"{}".to_vec())
+    }
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        let body = self.body_bytes();
+        let mut response = (
+            self.status,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            body,
+        )
+            .into_response();
+        if let Some(challenge) = self.challenge {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
+        }
+        response
+    }
+}
+
+/// Tells whether a string matches a documented pattern.
+pub(crate) type PatternCheck = fn(&str) -> bool;
+
+/// How strictly a JSON body is read beyond what its Rust type checks.
+pub(crate) struct Strict<'a> {
+    /// Top-level money fields: must be JSON numbers (`Amount` also decodes numeric strings).
+    pub amounts: &'a [&'a str],
+    /// Top-level string fields with a documented pattern, and the check for it.
+    pub patterns: &'a [(&'a str, PatternCheck)],
+}
+
+impl Strict<'_> {
+    /// Nothing beyond the Rust type.
+    pub(crate) const NONE: Strict<'static> = Strict {
+        amounts: &[],
+        patterns: &[],
+    };
+}
+
+/// Reads a JSON request body into `T`.
+///
+/// * 412: not JSON, not an object, a `null` anywhere (no request field is nullable), a money
+///   field that is not a number, a missing required field or a value of the wrong type.
+/// * 400: a string field that breaks its documented pattern.
+pub(crate) fn decode<T: DeserializeOwned>(body: &[u8], strict: &Strict<'_>) -> Result<T, Reply> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|err| Reply::unreadable(format!("Malformed JSON body: {err}")))?;
+    let Some(fields) = value.as_object() else {
+        return Err(Reply::unreadable("The request body must be a JSON object"));
+    };
+    if let Some(path) = find_null(&value, &mut String::new()) {
+        return Err(Reply::unreadable(format!("`{path}` must not be null")));
+    }
+    for name in strict.amounts {
+        if fields.get(*name).is_some_and(|v| !v.is_number()) {
+            return Err(Reply::unreadable(format!("`{name}` must be a number")));
+        }
+    }
+    for (name, matches) in strict.patterns {
+        if let Some(text) = fields.get(*name).and_then(Value::as_str)
+            && !matches(text)
+        {
+            return Err(Reply::invalid(format!("`{name}` has an invalid format")));
+        }
+    }
+    serde_json::from_value(value).map_err(|err| Reply::unreadable(err.to_string()))
+}
+
+/// The path of the first `null` inside `value`.
+fn find_null(value: &Value, path: &mut String) -> Option<String> {
+    match value {
+        Value::Null => Some(if path.is_empty() {
+            "body".into()
+        } else {
+            path.clone()
+        }),
+        Value::Array(items) => items.iter().enumerate().find_map(|(index, item)| {
+            let len = path.len();
+            path.push_str(&format!("[{index}]"));
+            let found = find_null(item, path);
+            path.truncate(len);
+            found
+        }),
+        Value::Object(fields) => fields.iter().find_map(|(name, item)| {
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(name);
+            let found = find_null(item, path);
+            path.truncate(len);
+            found
+        }),
+        _ => None,
+    }
+}
+
+/// True when `text` parses as the generated pattern type `P` (e.g. `types::BankCardId`).
+pub(crate) fn matches_pattern<P: std::str::FromStr>(text: &str) -> bool {
+    text.parse::<P>().is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types;
+
+    const STRICT: Strict<'static> = Strict {
+        amounts: &["billNetAmount", "billAmount"],
+        patterns: &[],
+    };
+
+    fn status(result: Result<types::CreateBillRequest, Reply>) -> u16 {
+        result.err().map_or(200, |reply| reply.status.as_u16())
+    }
+
+    #[test]
+    fn structural_problems_are_412_and_values_are_kept_exact() {
+        let ok = br#"{"companyBillerId":"CB1","billNetAmount":2450.75,"billAmount":2450.75}"#;
+        let request: types::CreateBillRequest = decode(ok, &STRICT).unwrap();
+        assert_eq!(request.bill_net_amount.to_string(), "2450.75");
+        for body in [
+            &b"{"[..],
+            b"[]",
+            br#"{"companyBillerId":"CB1","billNetAmount":"2450.75","billAmount":1}"#,
+            br#"{"companyBillerId":"CB1","billNetAmount":1,"billAmount":1,"billId":null}"#,
+            br#"{"companyBillerId":"CB1","billAmount":1}"#,
+            br#"{"companyBillerId":7,"billNetAmount":1,"billAmount":1}"#,
+        ] {
+            assert_eq!(
+                status(decode(body, &STRICT)),
+                412,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+
+    #[test]
+    fn pattern_violations_are_400() {
+        let strict = Strict {
+            amounts: &[],
+            patterns: &[("autoDebit", matches_pattern::<types::BankCardId>)],
+        };
+        let bad = br#"{"billerId":10,"billParams":{"cn":"CN1234567"},"autoDebit":"BKC123"}"#;
+        let result: Result<types::AddBillV0Request, Reply> = decode(bad, &strict);
+        assert_eq!(result.err().map(|r| r.status.as_u16()), Some(400));
+    }
+}
