@@ -691,11 +691,7 @@ async fn the_crate_client_settles_a_dropped_create_through_the_sandbox() {
     let fetch = types::BillFetchRequest::builder()
         .biller_id(2001)
         .circle(Some(enkash::enums::Circle::Mum))
-        .bill_params(
-            types::BillParams::builder()
-                .cn("CN123456789")
-                .extra(std::collections::BTreeMap::new()),
-        );
+        .bill_params(types::BillParams::consumer_number("CN123456789"));
     let bill = client
         .fetch_current_bill()
         .body(fetch)
