@@ -5,6 +5,8 @@
 //! enumeration or a tag name is expected, the singular `additionalInfo`, `objectId` values that fail
 //! the documented id patterns, and objects whose members are not published (`{}`).
 
+mod common;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -27,33 +29,12 @@ fn decode<T: DeserializeOwned>(name: &str) -> T {
     serde_json::from_value(fixture(name)).unwrap_or_else(|err| panic!("{name}: {err}"))
 }
 
-/// The JSON without `null` fields and empty arrays (both encode as absent), numbers in one form.
-fn canonical(value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(_, v)| !v.is_null() && v.as_array().is_none_or(|items| !items.is_empty()))
-                .map(|(k, v)| (k, canonical(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(canonical).collect()),
-        Value::Number(number) => {
-            let exact: enkash::Amount = number
-                .to_string()
-                .parse()
-                .expect("a JSON number is a decimal");
-            Value::String(exact.as_decimal().normalize().to_string())
-        }
-        other => other,
-    }
-}
-
 fn round_trip<T: DeserializeOwned + Serialize>(name: &str) -> Result<(), String> {
     let original = fixture(name);
     let decoded: T =
         serde_json::from_value(original.clone()).map_err(|err| format!("{name}: {err}"))?;
     let encoded = serde_json::to_value(decoded).map_err(|err| format!("{name}: {err}"))?;
-    if canonical(encoded.clone()) == canonical(original.clone()) {
+    if common::canonical(encoded.clone()) == common::canonical(original.clone()) {
         Ok(())
     } else {
         Err(format!(
