@@ -22,7 +22,8 @@ LOG="$WORK/sandbox.log"
 SANDBOX_PID=
 stop_sandbox() {
   if [[ -n "$SANDBOX_PID" ]] && kill -0 "$SANDBOX_PID" 2>/dev/null; then
-    kill -INT "$SANDBOX_PID" 2>/dev/null || true
+    # TERM, not INT: a background job of a script starts with SIGINT ignored.
+    kill -TERM "$SANDBOX_PID" 2>/dev/null || true
     wait "$SANDBOX_PID" 2>/dev/null || true
   fi
   rm -rf "$WORK"
@@ -36,7 +37,8 @@ SANDBOX_PID=$!
 
 BASE_URL=
 for _ in $(seq 1 100); do
-  BASE_URL=$(sed -n 's/^EnKash sandbox listening on \(http:[^ ]*\)$/\1/p' "$LOG")
+  # The log may not exist yet: the sandbox opens it as it starts.
+  BASE_URL=$(sed -n 's/^EnKash sandbox listening on \(http:[^ ]*\)$/\1/p' "$LOG" 2>/dev/null || true)
   if [[ -n "$BASE_URL" ]] && curl -s -o /dev/null "$BASE_URL/oauth/token"; then
     break
   fi
