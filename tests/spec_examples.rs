@@ -97,22 +97,9 @@ struct Example {
     value: Value,
 }
 
-fn resolve<'a>(spec: &'a serde_yaml::Value, node: &'a serde_yaml::Value) -> &'a serde_yaml::Value {
-    match node.get("$ref").and_then(|r| r.as_str()) {
-        Some(reference) => {
-            let mut target = spec;
-            for part in reference.trim_start_matches("#/").split('/') {
-                target = &target[part];
-            }
-            resolve(spec, target)
-        }
-        None => node,
-    }
-}
-
 /// Collects the examples of every media type under `node` (paths, x-webhooks, components.responses).
 fn collect(spec: &serde_yaml::Value, node: &serde_yaml::Value, at: &str, out: &mut Vec<Example>) {
-    let node = resolve(spec, node);
+    let node = common::resolve(spec, node);
     let Some(map) = node.as_mapping() else { return };
     if let (Some(schema), true) = (
         map.get("schema"),
@@ -134,7 +121,7 @@ fn collect(spec: &serde_yaml::Value, node: &serde_yaml::Value, at: &str, out: &m
             .into_iter()
             .flatten()
         {
-            let example = resolve(spec, example);
+            let example = common::resolve(spec, example);
             values.push((
                 format!("examples.{}", name.as_str().unwrap()),
                 example["value"].clone(),
