@@ -43,7 +43,9 @@ impl ClientHooks<crate::client::ClientState> for Client {
             set_authorization(request, "Basic", &basic);
             return Ok(());
         }
-        if let Err(invalid) = check_reference(&spec, request) {
+        let checked =
+            crate::validate::check(spec.id, request).and_then(|()| check_reference(&spec, request));
+        if let Err(invalid) = checked {
             let message = invalid.to_string();
             CallContext::record(|facts| facts.invalid = Some(invalid));
             return Err(progenitor_client::Error::InvalidRequest(message));

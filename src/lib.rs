@@ -20,6 +20,7 @@ pub mod retry;
 pub mod sandbox;
 pub mod secret;
 pub mod time;
+pub mod validate;
 
 pub use client::Resolution;
 pub use config::{Config, Credentials, Environment, Timeouts};
