@@ -33,11 +33,40 @@ pub enum Operation {
     GetUtilityBillByReferenceId,
     /// `POST /api/v1/utilityPayment/search` (`search_utility_bills`).
     SearchUtilityBills,
+    // ---- Accounts Receivable ----
+    /// `POST /api/v0/customer` (`create_customer`).
+    CreateCustomer,
+    /// `POST /api/v0/customer/search` (`search_customer`).
+    SearchCustomer,
+    /// `PUT /api/v0/customer/activate/{customerId}` (`activate_customer`).
+    ActivateCustomer,
+    /// `POST /api/v0/customer/bulk` (`create_bulk_customer`).
+    CreateBulkCustomer,
+    /// `POST /api/v0/customer/bulk/update` (`bulk_update_customers`).
+    BulkUpdateCustomers,
+    /// `PATCH /api/v0/customer/{customerId}` (`update_customer`).
+    UpdateCustomer,
+    /// `DELETE /api/v0/customer/{customerId}` (`delete_customer_by_customer_id`).
+    DeleteCustomerByCustomerId,
+    /// `POST /api/v0/invoice` (`create_invoice`).
+    CreateInvoice,
+    /// `GET /api/v0/invoice/{invoiceId}` (`get_invoice`).
+    GetInvoice,
+    /// `PATCH /api/v0/invoice/{invoiceId}` (`update_invoice`).
+    UpdateInvoice,
+    /// `POST /api/v0/invoice/search` (`search_collection_invoices`).
+    SearchCollectionInvoices,
+    /// `POST /api/v0/invoice/bulk/create` (`invoice_bulk_upload`).
+    InvoiceBulkUpload,
+    /// `POST /api/v0/invoice/bulk/dispatch` (`dispatch_invoice_collection`).
+    DispatchInvoiceCollection,
+    /// `POST /api/v0/invoice/payment-confirmation` (`confirm_invoice_payment`).
+    ConfirmInvoicePayment,
 }
 
 impl Operation {
     /// Every operation of the spec.
-    pub const ALL: [Operation; 12] = [
+    pub const ALL: [Operation; 26] = [
         Self::OauthToken,
         Self::FetchOrAddBillV0,
         Self::FetchCurrentBill,
@@ -50,6 +79,20 @@ impl Operation {
         Self::GetUtilityBillByReferenceIdV0,
         Self::GetUtilityBillByReferenceId,
         Self::SearchUtilityBills,
+        Self::CreateCustomer,
+        Self::SearchCustomer,
+        Self::ActivateCustomer,
+        Self::CreateBulkCustomer,
+        Self::BulkUpdateCustomers,
+        Self::UpdateCustomer,
+        Self::DeleteCustomerByCustomerId,
+        Self::CreateInvoice,
+        Self::GetInvoice,
+        Self::UpdateInvoice,
+        Self::SearchCollectionInvoices,
+        Self::InvoiceBulkUpload,
+        Self::DispatchInvoiceCollection,
+        Self::ConfirmInvoicePayment,
     ];
 
     /// The spec's operation id in snake_case, e.g. `create_bill`.
@@ -67,6 +110,20 @@ impl Operation {
             Self::GetUtilityBillByReferenceIdV0 => "get_utility_bill_by_reference_id_v0",
             Self::GetUtilityBillByReferenceId => "get_utility_bill_by_reference_id",
             Self::SearchUtilityBills => "search_utility_bills",
+            Self::CreateCustomer => "create_customer",
+            Self::SearchCustomer => "search_customer",
+            Self::ActivateCustomer => "activate_customer",
+            Self::CreateBulkCustomer => "create_bulk_customer",
+            Self::BulkUpdateCustomers => "bulk_update_customers",
+            Self::UpdateCustomer => "update_customer",
+            Self::DeleteCustomerByCustomerId => "delete_customer_by_customer_id",
+            Self::CreateInvoice => "create_invoice",
+            Self::GetInvoice => "get_invoice",
+            Self::UpdateInvoice => "update_invoice",
+            Self::SearchCollectionInvoices => "search_collection_invoices",
+            Self::InvoiceBulkUpload => "invoice_bulk_upload",
+            Self::DispatchInvoiceCollection => "dispatch_invoice_collection",
+            Self::ConfirmInvoicePayment => "confirm_invoice_payment",
         }
     }
 
@@ -248,6 +305,10 @@ mod tests {
         assert_eq!(
             "getUtilityBillByReferenceIdV0".parse(),
             Ok(Operation::GetUtilityBillByReferenceIdV0)
+        );
+        assert_eq!(
+            "deleteCustomerByCustomerId".parse(),
+            Ok(Operation::DeleteCustomerByCustomerId)
         );
         assert!("deleteBill".parse::<Operation>().is_err());
     }

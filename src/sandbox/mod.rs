@@ -1,8 +1,10 @@
-//! An in-process fake of the EnKash Bill Payment API (feature `sandbox`).
+//! An in-process fake of the EnKash Bill Payment and Accounts Receivable APIs (feature
+//! `sandbox`).
 //!
 //! [`Sandbox::builder`] starts a real HTTP server on `127.0.0.1` (a free port unless
-//! [`SandboxBuilder::bind`] says otherwise) that serves every operation of `spec/enkash.yaml`
-//! with state: tokens, consumer registrations and bills. Tests point a client at
+//! [`SandboxBuilder::bind`] says otherwise) that serves the token call and the Bill Payment and
+//! Accounts Receivable operations of `spec/enkash.yaml` with state: tokens, consumer
+//! registrations, bills, customers and receivable invoices. The Vendor Payment paths answer 404. Tests point a client at
 //! [`SandboxHandle::base_url`], script faults per operation, and read what happened from the
 //! handle. The server stops when the handle is dropped or [`SandboxHandle::shutdown`] is awaited.
 //!
@@ -32,22 +34,59 @@
 //!   [`SandboxBuilder::settle_after`]), or to `FAILED` / `REFUNDED` for a consumer number ending
 //!   in [`FAILING_CONSUMER_SUFFIX`]. `autoDebit` on the v0 create approves at once. A bill that
 //!   reaches its final state is POSTed to the webhook URL, if one is set.
+//! * **Customers** (Accounts Receivable): create assigns an id matching `^KC[A-Z0-9]{14}$`
+//!   (`KCSBX00000000001`, ...) and answers the customer record (`customerId`, the fields sent,
+//!   `status` `ACTIVE`/`INACTIVE`, `active`, `createdOn`, `modifiedOn`); EnKash publishes no
+//!   payload, so this shape is the sandbox's. Search filters by the spec's `accountNumber` and
+//!   `assignedAgent` (case-insensitive) and by three filters the sandbox adds, `legalName`
+//!   (case-insensitive substring), `customerId` and `active`, with `offset`, `limit` (1 to 50),
+//!   `orderBy` (`legalName`, `customerId`, else creation order) and `direction`; it answers a list
+//!   of records. The PATCH update leaves a field left out, clears a field sent as `null` (it
+//!   disappears from the record) and sets a value. Activate sets `ACTIVE`; Deactivate's path is
+//!   not published, so [`SandboxHandle::deactivate_customer`] stands in for it. Delete answers
+//!   the text `"Customer deleted successfully"`; the customer is then unknown.
+//! * **Invoices** (Accounts Receivable): create (for a known, active customer) assigns an id
+//!   `INVCSBX0000001`, ... and answers the invoice as Get Invoice does: `receivableStatus`
+//!   `UNPAID`, `approvalStatus` as sent or `CHECKER_APPROVED`, `netAmount` as sent or base plus
+//!   GST, `balanceAmount` as sent or net less received; `dispatchNow` dispatches at once. The
+//!   PATCH update follows the same absent / `null` / value rule (`baseAmount` and `dueDate` cannot
+//!   be cleared; `customerId` cannot be `null`) and recomputes net and balance from changed
+//!   amounts unless they are sent. Search applies every filter of `InvoiceSearchRequest`
+//!   (`yyyy-MM-dd HH:mm:ss` bounds compared with UTC times) and answers a list of invoices.
+//!   Dispatch sets `dispatched`, `dispatchedOn` and a payment link. Payment confirmation records
+//!   the payment ([`SandboxHandle::invoice_payments`]); `ACCEPT` moves the invoice to `PAID` with
+//!   `totalReceived` its net amount and `balanceAmount` 0. The values of `type` (`OFFPLATFORM`,
+//!   `ONPLATFORM`) and `response` (`ACCEPT`, `REJECT`, the latter off-platform only) are taken
+//!   from the related Bharat Connect webhook, as EnKash does not document them.
+//! * **Bulk uploads** (customers, customer updates, invoices): EnKash publishes neither the file
+//!   format nor the payload, so no file is read. An empty body or a `multipart/form-data` body
+//!   is answered with a `BulkUploadEnvelope` whose payload says whether a `file` part arrived and
+//!   that nothing was parsed (`{"fileReceived", "fileName"?, "fileBytes", "rowsParsed": 0,
+//!   "rowsApplied": 0, "message"}`); any other body is 415.
+//! * **Query parameters** of the Accounts Receivable calls are checked: `parentCompanyId` and
+//!   `sellerId` against `CompanyIdentifier` (the sandbox has one company, so their value selects
+//!   nothing else), `direction`, `limit`, `offset`, a missing `companyId` of the customer bulk
+//!   upload, a parameter given twice.
 //! * **Refusals with HTTP 200**: `response_code` 38 for a `referenceId` already used (blank
 //!   counts as none), 36 past [`SandboxBuilder::velocity_limit`] (off by default).
 //!
 //! # Error answers
 //!
 //! Every error is JSON, `{"response_code":1,"response_message":"Failed","payload":"<why>"}`
-//! (401 says `"Unauthorized"`), with these statuses, following EnKash's table:
+//! (401 says `"Unauthorized"`); the other Accounts Receivable errors add EnKash's `errorResponse` object
+//! (`errorType` such as `VALIDATION_ERROR` or `RECORD_NOT_FOUND`, `errorMessage`, `timestamp`).
+//! The statuses follow EnKash's table:
 //!
 //! | status | when |
 //! |---|---|
-//! | 400 | a field breaks a documented rule: `remarks` of Confirm Debit (`ApprovalRemarks` pattern), `autoDebit` (`BankCardId` pattern), a circle outside the enumeration, `billNetAmount`/`billAmount` below 1, `utilityPaymentIds` not 1 to 1000 ids, search `offset` below 0 or `limit` above 5000, a search date that is not `YYYY-MM-DD`; an unknown biller or `companyBillerId`; no such bill (payload exactly `"No utility payment found"`); an unreadable token form |
+//! | 400 | an Accounts Receivable rule: a path `customerId` or a query parameter breaking its pattern or range, `baseAmount` below 0.1 or a negative amount, clearing `baseAmount` / `dueDate`, a PATCH `customerId` other than the path's, no `invoiceIds`, a search bound that is not a real date and time, an undocumented `type` / `response` of the payment confirmation. A Bill Payment field breaks a documented rule: `remarks` of Confirm Debit (`ApprovalRemarks` pattern), `autoDebit` (`BankCardId` pattern), a circle outside the enumeration, `billNetAmount`/`billAmount` below 1, `utilityPaymentIds` not 1 to 1000 ids, search `offset` below 0 or `limit` above 5000, a search date that is not `YYYY-MM-DD`; an unknown biller or `companyBillerId`; no such bill (payload exactly `"No utility payment found"`); an unreadable token form |
 //! | 401 | missing or wrong client credentials, user credentials or bearer token (expired or revoked included) |
 //! | 404 / 405 | no such path / method |
-//! | 412 | the body cannot be read as the request: not JSON, not an object, a missing required field, `null`, a value of the wrong type (a money field must be a JSON number), a value outside a closed enumeration; a biller input parameter that is missing or invalid (a circle the biller does not serve or needs, a consumer number not matching [`CONSUMER_NUMBER_PATTERN`]) |
+//! | 404 | an Accounts Receivable id (path or body) that names no customer or invoice; a deleted customer |
+//! | 412 | the body cannot be read as the request: not JSON, not an object, a missing required field, `null` (in a PATCH body only at the top level of a nullable field), a value of the wrong type (a money field must be a JSON number), a value outside a closed enumeration or breaking a pattern of an Accounts Receivable body; a biller input parameter that is missing or invalid (a circle the biller does not serve or needs, a consumer number not matching [`CONSUMER_NUMBER_PATTERN`]); a required query parameter missing or an integer parameter that is not one |
 //! | 413 | a body over 1 MiB |
-//! | 422 | the biller is not active |
+//! | 415 | a bulk upload body that is not `multipart/form-data` |
+//! | 422 | the biller is not active; an invoice for, or dispatched to, an inactive customer; a payment accepted for an invoice already `PAID` |
 //!
 //! # Faults
 //!
@@ -60,6 +99,7 @@ mod catalogue;
 mod faults;
 mod listener;
 mod ops;
+mod receivables;
 mod routes;
 mod state;
 mod webhook;
@@ -77,6 +117,7 @@ use tokio::task::JoinHandle;
 
 pub use catalogue::{Biller, CONSUMER_NUMBER_PATTERN, FAILING_CONSUMER_SUFFIX, billers};
 pub use faults::{DropMode, Fault, FaultBody, Operation, UnknownOperation};
+pub use receivables::ReceivedPayment;
 pub use state::{COMPANY_ID, COMPANY_NAME, SandboxStats};
 pub use webhook::WebhookDelivery;
 
@@ -259,7 +300,8 @@ impl SandboxBuilder {
 
     /// Starts with the records the spec's examples name: registration `CB-54321` (biller 2001,
     /// circle MUM, consumer `CN123456789`) and bill `UTIL-87654321` with `referenceId`
-    /// `REF-XYZABC123456`, awaiting approval. Lets an example-driven contract test reach the
+    /// `REF-XYZABC123456`, awaiting approval; customer `KCX7M2Q9A4B8C1D3` and its dispatched,
+    /// unpaid invoices `INVC5K8M2Q7R1T` and `INVC5K8M2Q7R2V`. Lets an example-driven contract test reach the
     /// success paths.
     pub fn with_spec_examples(mut self) -> Self {
         self.spec_examples = true;
@@ -295,6 +337,10 @@ impl SandboxBuilder {
         }
         if self.spec_examples {
             seed_spec_examples(&mut state);
+            receivables::seed_spec_examples(
+                &mut state.receivables,
+                &self.config.credentials.client_id,
+            );
         }
         let app = Arc::new(Shared {
             config: self.config,
@@ -491,6 +537,72 @@ impl SandboxHandle {
             .iter()
             .map(|bill| state.v2_record(bill))
             .collect()
+    }
+
+    /// A customer (not deleted) as the customer calls answer it: `customerId`, the fields
+    /// sent, `status` (`ACTIVE` / `INACTIVE`), `active`, `createdOn`, `modifiedOn`. A field
+    /// cleared by an update is left out.
+    pub fn customer(&self, customer_id: &str) -> Option<serde_json::Value> {
+        self.app
+            .lock()
+            .receivables
+            .customer(customer_id)
+            .map(|customer| customer.to_json())
+    }
+
+    /// Every customer not deleted, in creation order.
+    pub fn customers(&self) -> Vec<serde_json::Value> {
+        self.app
+            .lock()
+            .receivables
+            .all_customers()
+            .iter()
+            .filter(|customer| !customer.deleted)
+            .map(|customer| customer.to_json())
+            .collect()
+    }
+
+    /// Marks a customer `INACTIVE`, as EnKash's Deactivate call does (its path is not
+    /// published, so the sandbox does not serve it). False when there is no such customer.
+    pub fn deactivate_customer(&self, customer_id: &str) -> bool {
+        let mut state = self.app.lock();
+        match state.receivables.customer_mut(customer_id) {
+            Some(customer) => {
+                customer.set_active(false);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// An invoice as Get Invoice answers it.
+    pub fn invoice(&self, invoice_id: &str) -> Option<types::Invoice> {
+        let state = self.app.lock();
+        let receivables = &state.receivables;
+        receivables
+            .invoice(invoice_id)
+            .map(|record| receivables.view(record))
+    }
+
+    /// Every invoice, in creation order.
+    pub fn invoices(&self) -> Vec<types::Invoice> {
+        let state = self.app.lock();
+        let receivables = &state.receivables;
+        receivables
+            .invoices()
+            .iter()
+            .map(|record| receivables.view(record))
+            .collect()
+    }
+
+    /// The payments confirmed (or answered) against an invoice, oldest first.
+    pub fn invoice_payments(&self, invoice_id: &str) -> Vec<ReceivedPayment> {
+        self.app
+            .lock()
+            .receivables
+            .invoice(invoice_id)
+            .map(|record| record.payments.clone())
+            .unwrap_or_default()
     }
 
     /// The webhook POSTs made so far, in the order they completed.

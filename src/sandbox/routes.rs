@@ -9,13 +9,15 @@ use axum::extract::{ConnectInfo, FromRequest, Path, Request, State};
 use axum::http::header::{self, AUTHORIZATION, HeaderMap, HeaderValue};
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, patch, post, put};
 
 use super::App;
 use super::faults::{DropMode, Fault, FaultBody, Operation};
 use super::listener::Connection;
 use super::ops::{self, Answer, Lookup};
-use super::wire::Reply;
+use super::receivables::bulk::{self, Upload};
+use super::receivables::{customers, invoices};
+use super::wire::{QueryParams, Reply, with_error_response};
 
 /// Largest request body read; a larger one is answered 413.
 const MAX_BODY: usize = 1024 * 1024;
@@ -45,6 +47,34 @@ pub(crate) fn router(app: App) -> Router {
             get(get_utility_bill_by_reference_id),
         )
         .route("/api/v1/utilityPayment/search", post(search_utility_bills))
+        // Accounts Receivable. Concrete paths win over templated ones, as above.
+        .route("/api/v0/customer", post(create_customer))
+        .route("/api/v0/customer/search", post(search_customer))
+        .route(
+            "/api/v0/customer/activate/{customerId}",
+            put(activate_customer),
+        )
+        .route("/api/v0/customer/bulk", post(create_bulk_customer))
+        .route("/api/v0/customer/bulk/update", post(bulk_update_customers))
+        .route(
+            "/api/v0/customer/{customerId}",
+            patch(update_customer).delete(delete_customer_by_customer_id),
+        )
+        .route("/api/v0/invoice", post(create_invoice))
+        .route("/api/v0/invoice/search", post(search_collection_invoices))
+        .route("/api/v0/invoice/bulk/create", post(invoice_bulk_upload))
+        .route(
+            "/api/v0/invoice/bulk/dispatch",
+            post(dispatch_invoice_collection),
+        )
+        .route(
+            "/api/v0/invoice/payment-confirmation",
+            post(confirm_invoice_payment),
+        )
+        .route(
+            "/api/v0/invoice/{invoiceId}",
+            get(get_invoice).patch(update_invoice),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(app)
@@ -54,6 +84,7 @@ pub(crate) fn router(app: App) -> Router {
 pub(crate) struct Call {
     connection: Option<Connection>,
     headers: HeaderMap,
+    query: Option<String>,
     body: Result<Bytes, Reply>,
 }
 
@@ -75,6 +106,7 @@ impl FromRequest<App> for Call {
         Ok(Self {
             connection,
             headers: parts.headers,
+            query: parts.uri.query().map(str::to_owned),
             body,
         })
     }
@@ -295,6 +327,192 @@ async fn search_utility_bills(State(app): State<App>, call: Call) -> Response {
     serve(app, Operation::SearchUtilityBills, call, |app, _, body| {
         ops::search(app, body)
     })
+    .await
+}
+
+/// Runs an Accounts Receivable call: like [`serve`], with the query string read first and
+/// `errorResponse` added to the operation's error answers.
+async fn serve_ar(
+    app: App,
+    operation: Operation,
+    call: Call,
+    handle: impl FnOnce(&App, &Call, &QueryParams, &[u8]) -> Answer,
+) -> Response {
+    serve(app, operation, call, |app, call, body| {
+        let answer = QueryParams::parse(call.query.as_deref())
+            .and_then(|query| handle(app, call, &query, body));
+        match answer {
+            Ok(reply) if reply.status.is_success() => Ok(reply),
+            Ok(reply) | Err(reply) => Err(with_error_response(reply)),
+        }
+    })
+    .await
+}
+
+/// The id of a path; an unreadable path parameter is answered 400.
+fn path_id(path: Result<Path<String>, PathRejection>) -> Result<String, Reply> {
+    path.map(|Path(value)| value)
+        .map_err(|rejection| Reply::invalid(rejection.body_text()))
+}
+
+/// A customer id from the path, checked against the `CustomerIdentifier` pattern (400).
+fn customer_path(path: Result<Path<String>, PathRejection>) -> Result<String, Reply> {
+    customers::path_id(&path_id(path)?)
+}
+
+async fn create_customer(State(app): State<App>, call: Call) -> Response {
+    serve_ar(app, Operation::CreateCustomer, call, |app, _, _, body| {
+        customers::create(app, body)
+    })
+    .await
+}
+
+async fn search_customer(State(app): State<App>, call: Call) -> Response {
+    serve_ar(
+        app,
+        Operation::SearchCustomer,
+        call,
+        |app, _, query, body| customers::search(app, query, body),
+    )
+    .await
+}
+
+async fn activate_customer(
+    State(app): State<App>,
+    path: Result<Path<String>, PathRejection>,
+    call: Call,
+) -> Response {
+    let id = customer_path(path);
+    serve_ar(
+        app,
+        Operation::ActivateCustomer,
+        call,
+        move |app, _, query, _| customers::activate(app, &id?, query),
+    )
+    .await
+}
+
+async fn update_customer(
+    State(app): State<App>,
+    path: Result<Path<String>, PathRejection>,
+    call: Call,
+) -> Response {
+    let id = customer_path(path);
+    serve_ar(
+        app,
+        Operation::UpdateCustomer,
+        call,
+        move |app, _, query, body| customers::update(app, &id?, query, body),
+    )
+    .await
+}
+
+async fn delete_customer_by_customer_id(
+    State(app): State<App>,
+    path: Result<Path<String>, PathRejection>,
+    call: Call,
+) -> Response {
+    let id = customer_path(path);
+    serve_ar(
+        app,
+        Operation::DeleteCustomerByCustomerId,
+        call,
+        move |app, _, query, _| customers::delete(app, &id?, query),
+    )
+    .await
+}
+
+async fn create_bulk_customer(State(app): State<App>, call: Call) -> Response {
+    serve_ar(
+        app,
+        Operation::CreateBulkCustomer,
+        call,
+        |_, call, query, body| bulk::upload(Upload::CreateCustomers, query, &call.headers, body),
+    )
+    .await
+}
+
+async fn bulk_update_customers(State(app): State<App>, call: Call) -> Response {
+    serve_ar(
+        app,
+        Operation::BulkUpdateCustomers,
+        call,
+        |_, call, query, body| bulk::upload(Upload::UpdateCustomers, query, &call.headers, body),
+    )
+    .await
+}
+
+async fn invoice_bulk_upload(State(app): State<App>, call: Call) -> Response {
+    serve_ar(
+        app,
+        Operation::InvoiceBulkUpload,
+        call,
+        |_, call, query, body| bulk::upload(Upload::CreateInvoices, query, &call.headers, body),
+    )
+    .await
+}
+
+async fn create_invoice(State(app): State<App>, call: Call) -> Response {
+    serve_ar(app, Operation::CreateInvoice, call, |app, _, _, body| {
+        invoices::create(app, body)
+    })
+    .await
+}
+
+async fn get_invoice(
+    State(app): State<App>,
+    path: Result<Path<String>, PathRejection>,
+    call: Call,
+) -> Response {
+    let id = path_id(path);
+    serve_ar(app, Operation::GetInvoice, call, move |app, _, query, _| {
+        invoices::get(app, &id?, query)
+    })
+    .await
+}
+
+async fn update_invoice(
+    State(app): State<App>,
+    path: Result<Path<String>, PathRejection>,
+    call: Call,
+) -> Response {
+    let id = path_id(path);
+    serve_ar(
+        app,
+        Operation::UpdateInvoice,
+        call,
+        move |app, _, query, body| invoices::update(app, &id?, query, body),
+    )
+    .await
+}
+
+async fn search_collection_invoices(State(app): State<App>, call: Call) -> Response {
+    serve_ar(
+        app,
+        Operation::SearchCollectionInvoices,
+        call,
+        |app, _, query, body| invoices::search(app, query, body),
+    )
+    .await
+}
+
+async fn dispatch_invoice_collection(State(app): State<App>, call: Call) -> Response {
+    serve_ar(
+        app,
+        Operation::DispatchInvoiceCollection,
+        call,
+        |app, _, _, body| invoices::dispatch(app, body),
+    )
+    .await
+}
+
+async fn confirm_invoice_payment(State(app): State<App>, call: Call) -> Response {
+    serve_ar(
+        app,
+        Operation::ConfirmInvoicePayment,
+        call,
+        |app, _, _, body| invoices::confirm_payment(app, body),
+    )
     .await
 }
 

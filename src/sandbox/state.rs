@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 
 use super::catalogue::{Biller, IssuedBill};
 use super::faults::{FaultScript, Operation};
+use super::receivables::Receivables;
 use super::webhook::WebhookDelivery;
 use crate::enums::{ApprovalStatus, BillpayStatus, Circle, PaymentMode, PaymentStatus};
 use crate::{Amount, Timestamp, types};
@@ -122,6 +123,7 @@ pub(crate) struct State {
     by_reference: HashMap<String, usize>,
     recent_creates: VecDeque<Instant>,
     pub faults: FaultScript,
+    pub receivables: Receivables,
     pub stats: SandboxStats,
     pub deliveries: Vec<WebhookDelivery>,
 }

@@ -68,6 +68,16 @@ impl Reply {
         Self::failed(StatusCode::PRECONDITION_FAILED, payload)
     }
 
+    /// HTTP 404: an Accounts Receivable id that names no record.
+    pub(crate) fn not_found(payload: impl Into<String>) -> Self {
+        Self::failed(StatusCode::NOT_FOUND, payload)
+    }
+
+    /// HTTP 422: the request is valid but the record's state does not allow it.
+    pub(crate) fn unprocessable(payload: impl Into<String>) -> Self {
+        Self::failed(StatusCode::UNPROCESSABLE_ENTITY, payload)
+    }
+
     /// HTTP 400 with the exact body EnKash sends for an absent bill.
     pub(crate) fn no_such_bill() -> Self {
         Self::invalid("No utility payment found")
@@ -161,6 +171,121 @@ pub(crate) fn decode<T: DeserializeOwned>(body: &[u8], strict: &Strict<'_>) -> R
         }
     }
     serde_json::from_value(value).map_err(|err| Reply::unreadable(err.to_string()))
+}
+
+/// Reads a partial-update (PATCH) JSON body into `T`.
+///
+/// Like [`decode`], except that a top-level field may be `null` (it clears the field), unless it
+/// is one of `plain` (fields documented without the nullable wrapper). A `null` nested inside a
+/// value is still refused, and each of `amounts` must be a JSON number or `null`.
+pub(crate) fn decode_patch<T: DeserializeOwned>(
+    body: &[u8],
+    plain: &[&str],
+    amounts: &[&str],
+) -> Result<T, Reply> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|err| Reply::unreadable(format!("Malformed JSON body: {err}")))?;
+    let Some(fields) = value.as_object() else {
+        return Err(Reply::unreadable("The request body must be a JSON object"));
+    };
+    for (name, field) in fields {
+        if field.is_null() {
+            if plain.contains(&name.as_str()) {
+                return Err(Reply::unreadable(format!("`{name}` must not be null")));
+            }
+            continue;
+        }
+        if let Some(path) = find_null(field, &mut name.clone()) {
+            return Err(Reply::unreadable(format!("`{path}` must not be null")));
+        }
+        if amounts.contains(&name.as_str()) && !field.is_number() {
+            return Err(Reply::unreadable(format!("`{name}` must be a number")));
+        }
+    }
+    serde_json::from_value(value).map_err(|err| Reply::unreadable(err.to_string()))
+}
+
+/// The query string of a call, read once.
+pub(crate) struct QueryParams(Vec<(String, String)>);
+
+impl QueryParams {
+    /// Decodes `query` (the part of the URI after `?`); 400 when it is not URL-encoded text.
+    pub(crate) fn parse(query: Option<&str>) -> Result<Self, Reply> {
+        serde_urlencoded::from_str(query.unwrap_or_default())
+            .map(Self)
+            .map_err(|_| Reply::invalid("The query string is not valid URL-encoded text"))
+    }
+
+    /// The value of `name`; 400 when it is given more than once.
+    pub(crate) fn get(&self, name: &str) -> Result<Option<&str>, Reply> {
+        let mut values = self.0.iter().filter(|(key, _)| key == name);
+        let first = values.next().map(|(_, value)| value.as_str());
+        if values.next().is_some() {
+            return Err(Reply::invalid(format!("`{name}` must be given once")));
+        }
+        Ok(first)
+    }
+
+    /// The value of a required parameter; 412 when it is missing.
+    pub(crate) fn required(&self, name: &str) -> Result<&str, Reply> {
+        self.get(name)?
+            .ok_or_else(|| Reply::unreadable(format!("Required parameter `{name}` is missing")))
+    }
+
+    /// The value of `name`, which must parse as the generated pattern type `P`; 400 otherwise.
+    pub(crate) fn pattern<P: std::str::FromStr>(&self, name: &str) -> Result<Option<P>, Reply> {
+        self.get(name)?
+            .map(|text| {
+                text.parse::<P>()
+                    .map_err(|_| Reply::invalid(format!("`{name}` has an invalid format")))
+            })
+            .transpose()
+    }
+
+    /// An integer parameter within `min..=max`: 412 when it is not an integer, 400 when it is
+    /// out of range.
+    pub(crate) fn integer(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, Reply> {
+        let Some(text) = self.get(name)? else {
+            return Ok(None);
+        };
+        let number: i64 = text
+            .parse()
+            .map_err(|_| Reply::unreadable(format!("`{name}` must be an integer")))?;
+        if number < min || number > max {
+            return Err(Reply::invalid(format!(
+                "`{name}` must be between {min} and {max}"
+            )));
+        }
+        Ok(Some(number))
+    }
+}
+
+/// Adds the Accounts Receivable `errorResponse` object to an error reply: `errorType` from the
+/// status (400 `VALIDATION_ERROR`, 404 `RECORD_NOT_FOUND`, 422 `UNPROCESSABLE_REQUEST`, 401
+/// `UNAUTHORIZED`, 500 and above `SYSTEM_ERROR`, any other 4xx `CLIENT_REQUEST_ERROR`),
+/// `errorMessage` from the payload, and the time in EnKash's `yyyy-MM-dd HH:mm:ss` layout.
+pub(crate) fn with_error_response(mut reply: Reply) -> Reply {
+    let error_type = match reply.status.as_u16() {
+        400 => "VALIDATION_ERROR",
+        401 => "UNAUTHORIZED",
+        404 => "RECORD_NOT_FOUND",
+        422 => "UNPROCESSABLE_REQUEST",
+        500.. => "SYSTEM_ERROR",
+        _ => "CLIENT_REQUEST_ERROR",
+    };
+    if let Some(fields) = reply.body.as_object_mut() {
+        let message = fields
+            .get("payload")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let timestamp = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S").to_string();
+        fields.insert(
+            "errorResponse".to_owned(),
+            json!({"errorType": error_type, "errorMessage": message, "timestamp": timestamp}),
+        );
+    }
+    reply
 }
 
 /// The path of the first `null` inside `value`.
