@@ -60,8 +60,9 @@ const fn bound(
     }
 }
 
-/// Every bound of the spec's requests, plus `billNetAmount >= 1` from EnKash's field table
-/// (a `$ref` to `Amount` cannot carry it in OpenAPI 3.0).
+/// Every bound of the spec's requests, plus the bounds EnKash's field tables put on amounts
+/// (`billNetAmount >= 1`, `baseAmount >= 0.1`), which a `$ref` to `Amount` cannot carry in
+/// OpenAPI 3.0.
 pub const BOUNDS: &[Bound] = &[
     bound(
         "create_bill",
