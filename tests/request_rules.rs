@@ -233,3 +233,30 @@ async fn values_on_the_bounds_are_sent() {
         .unwrap();
     assert_eq!(server.count("/api/v1/utilityPayment/search"), 1);
 }
+
+#[tokio::test]
+async fn a_value_breaking_a_pattern_is_refused_before_sending_naming_field_and_rule() {
+    let server = Server::start(3600, |_, _| Action::ok(serde_json::json!(null))).await;
+    let client = client(&server).await;
+    // The spec's own example with one value broken.
+    let spec = common::spec();
+    let operation = common::find_operation(
+        &spec,
+        "post",
+        "/api/v0/business-onboarding/reg-check-entity",
+    )
+    .expect("the operation is in the spec");
+    let example: types::InitiateEntityCheckRequest =
+        serde_json::from_value(operation.request_example().unwrap()).unwrap();
+    let err = client
+        .initiate_entity_check()
+        .body(example)
+        .body_map(|body| body.object_id("ORG-not-an-id"))
+        .execute()
+        .await
+        .unwrap_err();
+    let (field, rule) = invalid(err);
+    assert_eq!(field, "object_id");
+    assert_eq!(rule, r#"doesn't match pattern "^ORG[A-Za-z0-9]{32}$""#);
+    assert!(server.seen().is_empty());
+}
