@@ -24,6 +24,7 @@ pub(crate) struct CallFacts {
     pub retry_after: Option<Duration>,
     pub reference_id: Option<String>,
     pub utility_payment_ids: Vec<String>,
+    pub echoed_id: Option<String>,
     pub invalid: Option<ValidationError>,
     pub token_error: Option<TokenError>,
     pub body_too_large: bool,

@@ -344,7 +344,8 @@ impl fmt::Display for UnknownCause {
 ///
 /// Do not send it again blindly. Wait a few minutes (the docs say 2 to 5), then resolve it:
 /// [`crate::Client::resolve_by_reference_id`] for bill creation, a status lookup per bill for
-/// Confirm Debit.
+/// Confirm Debit, the response webhook that echoes [`OutcomeUnknown::echoed_id`] for a Vendor
+/// Payment call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct OutcomeUnknown {
@@ -358,6 +359,9 @@ pub struct OutcomeUnknown {
     pub reference_id: Option<String>,
     /// The bill ids the request carried (Confirm Debit), to look each one up by.
     pub utility_payment_ids: Vec<String>,
+    /// The caller-made id the request carried and its response webhook echoes (Vendor Payment:
+    /// the payment's `objectId`, the financing request's `financingRequestId`).
+    pub echoed_id: Option<String>,
 }
 
 impl OutcomeUnknown {
@@ -376,6 +380,12 @@ impl fmt::Display for OutcomeUnknown {
         )?;
         if let Some(status) = self.http_status {
             write!(f, " (HTTP {status})")?;
+        }
+        if let Some(echoed) = &self.echoed_id {
+            return write!(
+                f,
+                "; wait for its response webhook (it echoes {echoed}) before sending it again"
+            );
         }
         match (&self.reference_id, self.utility_payment_ids.as_slice()) {
             (Some(reference), _) => write!(
@@ -715,6 +725,7 @@ mod tests {
             http_status: None,
             reference_id: Some("REF-1".into()),
             utility_payment_ids: vec![],
+            echoed_id: None,
         };
         assert_eq!(
             unknown.to_string(),

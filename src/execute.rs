@@ -321,6 +321,7 @@ impl Failure<'_> {
             http_status,
             reference_id: self.facts.reference_id.clone(),
             utility_payment_ids: self.facts.utility_payment_ids.clone(),
+            echoed_id: self.facts.echoed_id.clone(),
         }))
     }
 

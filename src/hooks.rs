@@ -215,6 +215,13 @@ fn check_reference(spec: &OperationSpec, request: &Request) -> Result<(), Valida
                 .collect();
             CallContext::record(|facts| facts.utility_payment_ids = ids);
         }
+        LookupKey::Echoed(pointer) => {
+            let echoed = body
+                .pointer(pointer)
+                .and_then(|id| id.as_str())
+                .map(str::to_owned);
+            CallContext::record(|facts| facts.echoed_id = echoed);
+        }
         LookupKey::None => {}
     }
     Ok(())

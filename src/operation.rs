@@ -24,6 +24,9 @@ pub(crate) enum LookupKey {
     ReferenceId,
     /// `utilityPaymentIds` (Confirm Debit): each bill is looked up by its id.
     UtilityPaymentIds,
+    /// The caller-made id at this JSON pointer, which the response webhook echoes (Vendor
+    /// Payment: the payment's `objectId`, the financing request's `financingRequestId`).
+    Echoed(&'static str),
 }
 
 /// One operation of the spec.
@@ -127,7 +130,11 @@ pub(crate) const OPERATIONS: &[OperationSpec] = &[
     spec("register_b2b_id", CallKind::Write, LookupKey::None),
     spec("confirm_invoice", CallKind::Write, LookupKey::None),
     spec("change_invoice_status", CallKind::Write, LookupKey::None),
-    spec("pay_invoice", CallKind::MoneyMoving, LookupKey::None),
+    spec(
+        "pay_invoice",
+        CallKind::MoneyMoving,
+        LookupKey::Echoed("/payment/objectId"),
+    ),
     spec("send_purchase_order", CallKind::Write, LookupKey::None),
     spec("confirm_purchase_order", CallKind::Write, LookupKey::None),
     spec(
@@ -137,7 +144,11 @@ pub(crate) const OPERATIONS: &[OperationSpec] = &[
     ),
     spec("send_cd_note", CallKind::Write, LookupKey::None),
     spec("confirm_cd_note", CallKind::Write, LookupKey::None),
-    spec("request_financing", CallKind::MoneyMoving, LookupKey::None),
+    spec(
+        "request_financing",
+        CallKind::MoneyMoving,
+        LookupKey::Echoed("/financeRequest/financingRequestId"),
+    ),
 ];
 
 /// The spec of an operation id. An id missing from the table is treated as money-moving: the

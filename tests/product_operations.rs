@@ -405,6 +405,23 @@ async fn a_503_is_never_resent_for_writes_and_money_and_retried_for_lookups() {
                         assert_eq!(unknown.operation, name);
                         assert_eq!(unknown.cause, UnknownCause::ServerError, "{name}");
                         assert_eq!(unknown.http_status, Some(503), "{name}");
+                        // A money-moving call names the id its response webhook will echo.
+                        let echoed = match name {
+                            "pay_invoice" => sent[0].json()["payment"]["objectId"]
+                                .as_str()
+                                .map(str::to_owned),
+                            "request_financing" => {
+                                sent[0].json()["financeRequest"]["financingRequestId"]
+                                    .as_str()
+                                    .map(str::to_owned)
+                            }
+                            _ => None,
+                        };
+                        assert_eq!(unknown.echoed_id, echoed, "{name}");
+                        assert!(
+                            unknown.echoed_id.is_some() || kind == CallKind::Write,
+                            "{name}"
+                        );
                     }
                     other => panic!("{name}: expected OutcomeUnknown, got {other:?}"),
                 }
