@@ -46,6 +46,8 @@ pub enum Error {
     InvalidRequest(Box<ValidationError>),
     /// The client configuration is unusable.
     Config(ConfigError),
+    /// An incoming webhook was refused (see [`crate::webhook::WebhookReceiver`]).
+    Webhook(Box<crate::webhook::WebhookError>),
 }
 
 /// What an error says about the call, for logs and metrics.
@@ -104,6 +106,15 @@ impl Error {
             },
             Error::Config(config) => ErrorMeta {
                 message: Some(&config.message),
+                ..ErrorMeta::default()
+            },
+            Error::Webhook(webhook) => ErrorMeta {
+                operation: Some("webhook"),
+                http_status: Some(webhook.http_status()),
+                message: Some(match webhook.as_ref() {
+                    crate::webhook::WebhookError::MalformedBody { reason, .. } => reason,
+                    other => other.summary(),
+                }),
                 ..ErrorMeta::default()
             },
         }
@@ -194,6 +205,19 @@ impl Error {
     pub fn is_decode(&self) -> bool {
         matches!(self, Error::Decode(_))
     }
+
+    /// An incoming webhook was refused.
+    pub fn is_webhook(&self) -> bool {
+        matches!(self, Error::Webhook(_))
+    }
+
+    /// The refused webhook, with why it was refused.
+    pub fn webhook_error(&self) -> Option<&crate::webhook::WebhookError> {
+        match self {
+            Error::Webhook(webhook) => Some(webhook),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -206,6 +230,7 @@ impl fmt::Display for Error {
             Error::Decode(decode) => fmt::Display::fmt(decode, f),
             Error::InvalidRequest(invalid) => fmt::Display::fmt(invalid, f),
             Error::Config(config) => fmt::Display::fmt(config, f),
+            Error::Webhook(webhook) => fmt::Display::fmt(webhook, f),
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod sandbox;
 pub mod secret;
 pub mod time;
 pub mod validate;
+pub mod webhook;
 
 pub use client::Resolution;
 pub use config::{Config, Credentials, Environment, Timeouts};

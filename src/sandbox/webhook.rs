@@ -1,6 +1,8 @@
-//! Webhook delivery: a bill that reaches a final state is POSTed to the configured URL.
+//! Webhook delivery: a bill that reaches a final state is POSTed to the configured URL, as
+//! `content-type: application/json` with the configured static headers: what
+//! [`crate::webhook::WebhookReceiver`] accepts for [`crate::webhook::WebhookKind::UtilityBill`].
 
-use reqwest::header::HeaderMap;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 
 use super::App;
 use crate::types;
@@ -35,7 +37,8 @@ impl WebhookDelivery {
     }
 }
 
-/// POSTs `body` to the webhook URL in a spawned task and records the outcome. One attempt.
+/// POSTs `body` (the type [`crate::webhook::WebhookEvent::UtilityBill`] holds) to the webhook URL
+/// in a spawned task and records the outcome. One attempt.
 pub(crate) fn deliver(app: &App, body: types::UtilityBillWebhookRequest) {
     if app.webhook.is_none() {
         return;
@@ -45,16 +48,24 @@ pub(crate) fn deliver(app: &App, body: types::UtilityBillWebhookRequest) {
         let Some(hook) = &app.webhook else {
             return;
         };
-        let sent = hook
-            .client
-            .post(&hook.url)
-            .headers(hook.headers.clone())
-            .json(&body)
-            .send()
-            .await;
-        let (status, error) = match sent {
-            Ok(response) => (Some(response.status().as_u16()), None),
-            Err(err) => (None, Some(err.to_string())),
+        let (status, error) = match serde_json::to_vec(&body) {
+            Ok(json) => {
+                // The static headers, then the content type EnKash sends (replacing any configured).
+                let mut headers = hook.headers.clone();
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                let sent = hook
+                    .client
+                    .post(&hook.url)
+                    .headers(headers)
+                    .body(json)
+                    .send()
+                    .await;
+                match sent {
+                    Ok(response) => (Some(response.status().as_u16()), None),
+                    Err(err) => (None, Some(err.to_string())),
+                }
+            }
+            Err(err) => (None, Some(format!("cannot encode the body: {err}"))),
         };
         let delivery = WebhookDelivery {
             utility_enkash_id: body.utility_enkash_id.clone().unwrap_or_default(),

@@ -1,0 +1,260 @@
+//! [`WebhookError`]: why an incoming webhook was refused, and the HTTP status to answer with.
+
+use std::fmt;
+
+use super::WebhookKind;
+
+/// Why an incoming webhook was refused.
+///
+/// Every variant maps to the HTTP status to answer EnKash with ([`WebhookError::http_status`]) and a
+/// short JSON body ([`WebhookError::json_body`]) that names the problem without quoting a secret or
+/// the request body. `Display` adds, for a malformed body, a bounded excerpt of the body with
+/// secrets, account numbers and long digit runs masked: fit for a log line, not for the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WebhookError {
+    /// A static header agreed with EnKash is not in the request (HTTP 401).
+    MissingHeader {
+        /// The header's name (lower case).
+        name: String,
+    },
+    /// A static header agreed with EnKash has another value, or is sent more than once (HTTP 401).
+    /// Neither the expected nor the received value is kept.
+    WrongHeader {
+        /// The header's name (lower case).
+        name: String,
+    },
+    /// The request has no `content-type`, or one other than `application/json` (HTTP 415).
+    UnsupportedContentType {
+        /// The media type sent, without parameters (at most 64 characters), or `None` when the
+        /// request had no readable `content-type`.
+        content_type: Option<String>,
+    },
+    /// The body is longer than the receiver accepts (HTTP 413).
+    BodyTooLarge {
+        /// The receiver's limit, in bytes.
+        limit: usize,
+    },
+    /// The body is not the JSON of the webhook it was received as (HTTP 400).
+    MalformedBody {
+        /// The webhook the body was read as.
+        kind: WebhookKind,
+        /// Why it could not be read: empty, truncated, not JSON, or the field at fault (`missing
+        /// field `companyBiller``, `invalid type: ...`), with the position.
+        /// Quoted values are replaced by `"…"` and long digit runs masked.
+        reason: String,
+        /// The start of the body (bounded, with secrets masked), for logs only.
+        excerpt: String,
+    },
+}
+
+impl WebhookError {
+    /// The HTTP status to answer with: 401 for a missing or wrong header, 415 for the content
+    /// type, 413 for a body too large, 400 for a malformed body.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            WebhookError::MissingHeader { .. } | WebhookError::WrongHeader { .. } => 401,
+            WebhookError::UnsupportedContentType { .. } => 415,
+            WebhookError::BodyTooLarge { .. } => 413,
+            WebhookError::MalformedBody { .. } => 400,
+        }
+    }
+
+    /// A static header is missing.
+    pub fn is_missing_header(&self) -> bool {
+        matches!(self, WebhookError::MissingHeader { .. })
+    }
+
+    /// A static header has the wrong value.
+    pub fn is_wrong_header(&self) -> bool {
+        matches!(self, WebhookError::WrongHeader { .. })
+    }
+
+    /// A static header is missing or wrong: the sender is not the one the headers were agreed
+    /// with (HTTP 401).
+    pub fn is_unauthorized(&self) -> bool {
+        self.is_missing_header() || self.is_wrong_header()
+    }
+
+    /// The content type is missing or not JSON.
+    pub fn is_unsupported_content_type(&self) -> bool {
+        matches!(self, WebhookError::UnsupportedContentType { .. })
+    }
+
+    /// The body is over the receiver's limit.
+    pub fn is_body_too_large(&self) -> bool {
+        matches!(self, WebhookError::BodyTooLarge { .. })
+    }
+
+    /// The body could not be read as the webhook's JSON.
+    pub fn is_malformed_body(&self) -> bool {
+        matches!(self, WebhookError::MalformedBody { .. })
+    }
+
+    /// The name of the header at fault, for a header failure.
+    pub fn header_name(&self) -> Option<&str> {
+        match self {
+            WebhookError::MissingHeader { name } | WebhookError::WrongHeader { name } => Some(name),
+            _ => None,
+        }
+    }
+
+    /// The problem in a few words, with no request data: `missing header`, `wrong header value`,
+    /// `unsupported content type`, `body too large` or `malformed body`.
+    pub fn summary(&self) -> &'static str {
+        match self {
+            WebhookError::MissingHeader { .. } => "missing header",
+            WebhookError::WrongHeader { .. } => "wrong header value",
+            WebhookError::UnsupportedContentType { .. } => "unsupported content type",
+            WebhookError::BodyTooLarge { .. } => "body too large",
+            WebhookError::MalformedBody { .. } => "malformed body",
+        }
+    }
+
+    /// What to tell the sender: the problem and the header, limit or JSON error at fault, never a
+    /// header value, never the body.
+    pub fn public_message(&self) -> String {
+        match self {
+            WebhookError::MissingHeader { name } => format!("missing header `{name}`"),
+            WebhookError::WrongHeader { name } => format!("wrong value for header `{name}`"),
+            WebhookError::UnsupportedContentType { .. } => {
+                "unsupported content type: expected application/json".to_owned()
+            }
+            WebhookError::BodyTooLarge { limit } => {
+                format!("body too large: the limit is {limit} bytes")
+            }
+            WebhookError::MalformedBody { kind, reason, .. } => {
+                format!("malformed {kind} body: {reason}")
+            }
+        }
+    }
+
+    /// The JSON body to answer with: `{"error":"<public message>"}`.
+    ///
+    /// ```
+    /// use enkash::webhook::WebhookError;
+    /// let err = WebhookError::BodyTooLarge { limit: 1024 };
+    /// assert_eq!(err.json_body(), r#"{"error":"body too large: the limit is 1024 bytes"}"#);
+    /// ```
+    pub fn json_body(&self) -> String {
+        serde_json::json!({ "error": self.public_message() }).to_string()
+    }
+}
+
+impl fmt::Display for WebhookError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "webhook refused (HTTP {}): ", self.http_status())?;
+        match self {
+            WebhookError::UnsupportedContentType {
+                content_type: Some(sent),
+            } => write!(
+                f,
+                "unsupported content type `{sent}`: expected application/json"
+            ),
+            WebhookError::UnsupportedContentType { content_type: None } => {
+                f.write_str("no content type: expected application/json")
+            }
+            WebhookError::MalformedBody {
+                kind,
+                reason,
+                excerpt,
+            } => write!(f, "malformed {kind} body: {reason}: {excerpt}"),
+            other => f.write_str(&other.public_message()),
+        }
+    }
+}
+
+impl std::error::Error for WebhookError {}
+
+impl From<WebhookError> for crate::Error {
+    fn from(err: WebhookError) -> Self {
+        crate::Error::Webhook(Box::new(err))
+    }
+}
+
+/// Why `body` is not the JSON of `kind`, without quoting the body's values.
+pub(crate) fn malformed(kind: WebhookKind, body: &[u8], err: &serde_json::Error) -> WebhookError {
+    let reason = match err.classify() {
+        serde_json::error::Category::Eof if body.iter().all(u8::is_ascii_whitespace) => {
+            "empty body".to_owned()
+        }
+        serde_json::error::Category::Eof => format!(
+            "truncated JSON at line {} column {}",
+            err.line(),
+            err.column()
+        ),
+        serde_json::error::Category::Syntax | serde_json::error::Category::Io => {
+            format!("not valid JSON: {err}")
+        }
+        serde_json::error::Category::Data => err.to_string(),
+    };
+    WebhookError::MalformedBody {
+        kind,
+        reason: crate::error::excerpt(hide_quoted(&reason).as_bytes()),
+        excerpt: crate::error::excerpt(body),
+    }
+}
+
+/// Replaces every double-quoted run of a serde message (a string value from the body) by `"…"`.
+fn hide_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut inside = false;
+    let mut escaped = false;
+    for c in message.chars() {
+        if inside && escaped {
+            escaped = false;
+        } else if inside && c == '\\' {
+            escaped = true;
+        } else if c == '"' {
+            if !inside {
+                out.push_str("\"…\"");
+            }
+            inside = !inside;
+        } else if !inside {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_values_are_hidden() {
+        assert_eq!(
+            hide_quoted(r#"invalid type: string "50200012345678", expected i64 at line 1"#),
+            r#"invalid type: string "…", expected i64 at line 1"#
+        );
+        assert_eq!(hide_quoted(r#"a "b" c "d"#), r#"a "…" c "…""#);
+        assert_eq!(hide_quoted("no quotes"), "no quotes");
+        assert_eq!(hide_quoted(r#"s "a\"b" t"#), r#"s "…" t"#);
+    }
+
+    #[test]
+    fn statuses_follow_the_kind_of_failure() {
+        let table = [
+            (WebhookError::MissingHeader { name: "x".into() }, 401),
+            (WebhookError::WrongHeader { name: "x".into() }, 401),
+            (
+                WebhookError::UnsupportedContentType { content_type: None },
+                415,
+            ),
+            (WebhookError::BodyTooLarge { limit: 1 }, 413),
+            (
+                WebhookError::MalformedBody {
+                    kind: WebhookKind::UtilityBill,
+                    reason: "r".into(),
+                    excerpt: "e".into(),
+                },
+                400,
+            ),
+        ];
+        for (err, status) in table {
+            assert_eq!(err.http_status(), status, "{err}");
+            let as_crate_error = crate::Error::from(err);
+            assert_eq!(as_crate_error.meta().http_status, Some(status));
+        }
+    }
+}
