@@ -35,16 +35,35 @@ pub(crate) fn router(app: App) -> Router {
         .route("/api/v0/utilityPayment/status", put(confirm_debit))
         .route(
             "/api/v0/utilityPayment/{id}",
-            get(get_utility_bill_status_v0),
+            bill_lookup(
+                Operation::GetUtilityBillStatusV0,
+                Lookup::Id,
+                FIRST_GENERATION,
+            ),
         )
-        .route("/api/v2/utilityPayment/{id}", get(get_utility_bill_status))
+        .route(
+            "/api/v2/utilityPayment/{id}",
+            bill_lookup(
+                Operation::GetUtilityBillStatus,
+                Lookup::Id,
+                !FIRST_GENERATION,
+            ),
+        )
         .route(
             "/api/v0/utilityPayment/referenceId/{reference}",
-            get(get_utility_bill_by_reference_id_v0),
+            bill_lookup(
+                Operation::GetUtilityBillByReferenceIdV0,
+                Lookup::Reference,
+                FIRST_GENERATION,
+            ),
         )
         .route(
             "/api/v2/utilityPayment/referenceId/{reference}",
-            get(get_utility_bill_by_reference_id),
+            bill_lookup(
+                Operation::GetUtilityBillByReferenceId,
+                Lookup::Reference,
+                !FIRST_GENERATION,
+            ),
         )
         .route("/api/v1/utilityPayment/search", post(search_utility_bills))
         // Accounts Receivable. Concrete paths win over templated ones, as above.
@@ -254,64 +273,24 @@ async fn confirm_debit(State(app): State<App>, call: Call) -> Response {
     .await
 }
 
-async fn get_utility_bill_status_v0(
-    State(app): State<App>,
-    path: Result<Path<String>, PathRejection>,
-    call: Call,
-) -> Response {
-    let key = path_key(path, Lookup::Id);
-    serve(
-        app,
-        Operation::GetUtilityBillStatusV0,
-        call,
-        move |app, _, _| ops::lookup(app, &key?, true),
-    )
-    .await
-}
+/// Answers with the first-generation (v0) bill record instead of the current one.
+const FIRST_GENERATION: bool = true;
 
-async fn get_utility_bill_status(
-    State(app): State<App>,
-    path: Result<Path<String>, PathRejection>,
-    call: Call,
-) -> Response {
-    let key = path_key(path, Lookup::Id);
-    serve(
-        app,
-        Operation::GetUtilityBillStatus,
-        call,
-        move |app, _, _| ops::lookup(app, &key?, false),
+/// `GET` of one bill by the key in its path, in the record shape of its generation.
+fn bill_lookup(
+    operation: Operation,
+    key: fn(String) -> Lookup,
+    first_generation: bool,
+) -> axum::routing::MethodRouter<App> {
+    get(
+        move |State(app): State<App>, path: Result<Path<String>, PathRejection>, call: Call| async move {
+            let key = path_key(path, key);
+            serve(app, operation, call, move |app, _, _| {
+                ops::lookup(app, &key?, first_generation)
+            })
+            .await
+        },
     )
-    .await
-}
-
-async fn get_utility_bill_by_reference_id_v0(
-    State(app): State<App>,
-    path: Result<Path<String>, PathRejection>,
-    call: Call,
-) -> Response {
-    let key = path_key(path, Lookup::Reference);
-    serve(
-        app,
-        Operation::GetUtilityBillByReferenceIdV0,
-        call,
-        move |app, _, _| ops::lookup(app, &key?, true),
-    )
-    .await
-}
-
-async fn get_utility_bill_by_reference_id(
-    State(app): State<App>,
-    path: Result<Path<String>, PathRejection>,
-    call: Call,
-) -> Response {
-    let key = path_key(path, Lookup::Reference);
-    serve(
-        app,
-        Operation::GetUtilityBillByReferenceId,
-        call,
-        move |app, _, _| ops::lookup(app, &key?, false),
-    )
-    .await
 }
 
 /// The lookup key from the path; an unreadable path parameter is answered 400.
