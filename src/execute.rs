@@ -415,3 +415,43 @@ fn transport_message(err: &reqwest::Error) -> String {
     }
     causes.join(": ").chars().take(300).collect()
 }
+
+/// Entry points for the fuzz targets in `fuzz/` (built with `--cfg fuzzing` only).
+#[cfg(fuzzing)]
+pub mod fuzzing {
+    use super::*;
+
+    /// Reads an answer with this status and body the way a status lookup does, and returns the
+    /// error message it gives (empty on success).
+    pub fn read_answer(status: u16, body: &[u8]) -> String {
+        let spec = spec_of("get_utility_bill_status");
+        let facts = CallFacts {
+            last_outcome: Some(AttemptOutcome::Status(status)),
+            ..CallFacts::default()
+        };
+        let Ok(code) = reqwest::StatusCode::from_u16(status) else {
+            return String::new();
+        };
+        let headers = reqwest::header::HeaderMap::new();
+        let bytes = || bytes::Bytes::copy_from_slice(body);
+        let result = if status == 200 {
+            serde_json::from_slice::<types::UtilityPaymentV2Envelope>(body)
+                .map(|envelope| ResponseValue::new(envelope, code, headers))
+                .map_err(|err| progenitor_client::Error::InvalidResponsePayload(bytes(), err))
+        } else {
+            match serde_json::from_slice::<types::ErrorEnvelope>(body) {
+                Ok(envelope) => Err(progenitor_client::Error::ErrorResponse(ResponseValue::new(
+                    envelope, code, headers,
+                ))),
+                Err(err) => Err(progenitor_client::Error::InvalidResponsePayload(
+                    bytes(),
+                    err,
+                )),
+            }
+        };
+        match interpret(&spec, result, facts) {
+            Ok(_) => String::new(),
+            Err(err) => err.to_string(),
+        }
+    }
+}

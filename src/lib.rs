@@ -27,6 +27,9 @@ pub use client::Resolution;
 pub use config::{Config, Credentials, Environment, Timeouts};
 pub use error::{Error, ErrorMeta, ResponseCode};
 pub use execute::Execute;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub use execute::fuzzing;
 pub use generated::{Client, builder, types};
 pub use money::{Amount, Quantity};
 pub use retry::RetryPolicy;
