@@ -22,6 +22,7 @@ pub fn component_schemas(spec: &serde_yaml::Value) -> Vec<(String, serde_yaml::V
         })
         .collect()
 }
+pub mod raw;
 pub mod server;
 
 /// JSON with every number written in one form (YAML reads `2400.00` as the float 2400.0; the

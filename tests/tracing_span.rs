@@ -1,0 +1,108 @@
+//! One `enkash.call` span per call, with its facts and no secrets. Alone in its test binary:
+//! a subscriber set for one thread can miss events while other threads register the same
+//! callsites, which would make a shared binary flaky.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::server::{Action, Server};
+use enkash::{Client, Config, Credentials, Execute, RetryPolicy};
+use serde_json::json;
+
+const CLIENT_SECRET: &str = "client-secret-4f9a";
+const PASSWORD: &str = "portal-password-77x";
+
+fn client(server: &Server) -> Client {
+    let config = Config::builder()
+        .base_url(&server.base_url)
+        .credentials(Credentials::new(
+            "CEKFOWV7UQ",
+            CLIENT_SECRET,
+            "ops@example.com",
+            PASSWORD,
+        ))
+        .retry(
+            RetryPolicy::standard()
+                .with_initial_backoff(Duration::from_millis(20))
+                .with_jitter(false),
+        )
+        .build()
+        .unwrap();
+    Client::from_config(config).unwrap()
+}
+
+/// Collects everything a tracing subscriber writes.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn each_call_traces_one_span_with_its_facts_and_no_secrets() {
+    let server = Server::start(3600, |_, n| match n {
+        0 => Action::Reply(503, vec![], "<html>down</html>".into()),
+        _ => Action::json(
+            200,
+            json!({"response_code": 38, "response_message": "Duplicate", "payload": null}),
+        ),
+    })
+    .await;
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::DEBUG)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let err = client(&server)
+        .get_utility_bill_status()
+        .utility_enkash_id("UTIL-1")
+        .execute()
+        .await
+        .unwrap_err();
+    assert!(err.is_duplicate_reference_id());
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let closes: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("close") && l.contains("enkash.call"))
+        .collect();
+    let status_call = closes
+        .iter()
+        .find(|l| l.contains("operation=\"get_utility_bill_status\" attempt="))
+        .unwrap_or_else(|| panic!("{text}"));
+    for field in [
+        "attempt=2",
+        "http.status=200",
+        "response_code=38",
+        "duration_ms=",
+    ] {
+        assert!(
+            status_call.contains(field),
+            "{field} missing in {status_call}"
+        );
+    }
+    assert!(
+        closes
+            .iter()
+            .any(|l| l.contains("operation=\"oauth_token\"")),
+        "{text}"
+    );
+    for secret in [CLIENT_SECRET, PASSWORD, "tok-1", "Bearer", "Basic "] {
+        assert!(
+            !text.contains(secret),
+            "`{secret}` leaked into the trace:\n{text}"
+        );
+    }
+}
