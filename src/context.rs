@@ -46,6 +46,16 @@ impl CallContext {
         .await
     }
 
+    /// The HTTP status of the last answer the current call received, if any.
+    pub fn last_status() -> Option<u16> {
+        CALL.try_with(|ctx| match lock(&ctx.facts).last_outcome {
+            Some(AttemptOutcome::Status(status)) => Some(status),
+            _ => None,
+        })
+        .ok()
+        .flatten()
+    }
+
     /// Records into the current call's facts; does nothing outside [`CallContext::scope`] (a
     /// plain `send()`).
     pub fn record(update: impl FnOnce(&mut CallFacts)) {

@@ -145,7 +145,12 @@ fn fetch_token(client: &Client) -> TokenFuture<'_> {
         match client.oauth_token().body(form).send().await {
             Ok(response) => Ok(response.into_inner()),
             Err(err) => Err(TokenError {
-                http_status: err.status().map(|status| status.as_u16()),
+                // An unreadable body (a gateway's HTML page) carries no status; the attempt
+                // loop recorded it.
+                http_status: err
+                    .status()
+                    .map(|status| status.as_u16())
+                    .or_else(CallContext::last_status),
                 message: match &err {
                     progenitor_client::Error::ErrorResponse(response) => {
                         let body = response.as_ref();

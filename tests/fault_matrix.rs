@@ -392,7 +392,7 @@ const MATRIX: &[Row] = &[
     row(Fault::ResponseCode(38), (Api(200, Some(38)), 1), (Api(200, Some(38)), 1), 1),
     row(Fault::ResponseCode(99), (Api(200, Some(99)), 1), (Api(200, Some(99)), 1), 1),
     row(Fault::TokenRefused, (Token(Some(401)), 0), (Token(Some(401)), 0), 1),
-    row(Fault::TokenServerError, (Token(None), 0), (Token(None), 0), ATTEMPTS),
+    row(Fault::TokenServerError, (Token(Some(503)), 0), (Token(Some(503)), 0), ATTEMPTS),
     row(Fault::TokenExpiredMidFlight, (Expect::Ok, 2), (Expect::Ok, 2), 2),
     row(Fault::HugeBody, (Decode(200), 1), (Unknown(Cause::UnreadableAnswer, Some(200)), 1), 1),
     row(Fault::DripFeed, (Transport(Kind::Timeout), ATTEMPTS), (Unknown(Cause::Timeout, None), 1), 1),
