@@ -4,12 +4,15 @@
 //! Each accepted stream carries a switch; the handler reaches it through axum's `ConnectInfo`.
 //! Once the switch is thrown the stream reads end-of-file and refuses every write, so hyper
 //! abandons the response it was about to send and closes the socket.
+//!
+//! The listener also counts connections (accepted, open, most open at once), so a load test can
+//! show how many the client used.
 
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -19,12 +22,52 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
 /// Accepts TCP connections that can be cut from inside a handler.
-pub(crate) struct CuttableListener(pub(crate) TcpListener);
+pub(crate) struct CuttableListener {
+    pub(crate) inner: TcpListener,
+    pub(crate) counts: Arc<ConnectionCounts>,
+}
+
+/// Connection counters, shared by the listener and every stream it accepted.
+#[derive(Debug, Default)]
+pub(crate) struct ConnectionCounts {
+    accepted: AtomicU64,
+    open: AtomicU64,
+    peak_open: AtomicU64,
+}
+
+impl ConnectionCounts {
+    /// Connections accepted so far.
+    pub(crate) fn accepted(&self) -> u64 {
+        self.accepted.load(Ordering::SeqCst)
+    }
+
+    /// The most connections open at one time so far.
+    pub(crate) fn peak_open(&self) -> u64 {
+        self.peak_open.load(Ordering::SeqCst)
+    }
+
+    fn opened(&self) {
+        self.accepted.fetch_add(1, Ordering::SeqCst);
+        let open = self.open.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak_open.fetch_max(open, Ordering::SeqCst);
+    }
+
+    fn closed(&self) {
+        self.open.fetch_sub(1, Ordering::SeqCst);
+    }
+}
 
 /// A TCP stream with a switch that turns it dead.
 pub(crate) struct CuttableStream {
     inner: TcpStream,
     cut: Arc<AtomicBool>,
+    counts: Arc<ConnectionCounts>,
+}
+
+impl Drop for CuttableStream {
+    fn drop(&mut self) {
+        self.counts.closed();
+    }
 }
 
 /// The handler's end of a connection's switch.
@@ -44,11 +87,13 @@ impl Listener for CuttableListener {
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         loop {
-            match self.0.accept().await {
+            match self.inner.accept().await {
                 Ok((inner, addr)) => {
+                    self.counts.opened();
                     let stream = CuttableStream {
                         inner,
                         cut: Arc::default(),
+                        counts: Arc::clone(&self.counts),
                     };
                     return (stream, addr);
                 }
@@ -59,7 +104,7 @@ impl Listener for CuttableListener {
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
-        self.0.local_addr()
+        self.inner.local_addr()
     }
 }
 

@@ -122,7 +122,7 @@ pub use state::{COMPANY_ID, COMPANY_NAME, SandboxStats};
 pub use webhook::WebhookDelivery;
 
 use crate::{Config as ClientConfig, Credentials, Error, types};
-use listener::{Connection, CuttableListener};
+use listener::{Connection, ConnectionCounts, CuttableListener};
 use state::{Bill, Registration, State};
 
 /// Default lifetime of an access token, as in EnKash's example (`expires_in: 86399`).
@@ -196,6 +196,7 @@ pub(crate) struct Shared {
     config: Config,
     state: Mutex<State>,
     webhook: Option<webhook::Webhook>,
+    connections: Arc<ConnectionCounts>,
 }
 
 impl Shared {
@@ -346,10 +347,15 @@ impl SandboxBuilder {
             config: self.config,
             state: Mutex::new(state),
             webhook,
+            connections: Arc::default(),
         });
 
         let service =
             routes::router(Arc::clone(&app)).into_make_service_with_connect_info::<Connection>();
+        let listener = CuttableListener {
+            inner: listener,
+            counts: Arc::clone(&app.connections),
+        };
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             let shutdown = async {
@@ -357,7 +363,7 @@ impl SandboxBuilder {
                 let _ = stopped.await;
             };
             // Serving never fails: accept errors are retried by the listener.
-            let _ = axum::serve(CuttableListener(listener), service)
+            let _ = axum::serve(listener, service)
                 .with_graceful_shutdown(shutdown)
                 .await;
         });
@@ -478,7 +484,10 @@ impl SandboxHandle {
 
     /// A snapshot of the counters.
     pub fn stats(&self) -> SandboxStats {
-        self.app.lock().stats.clone()
+        let mut stats = self.app.lock().stats.clone();
+        stats.connections_accepted = self.app.connections.accepted();
+        stats.peak_open_connections = self.app.connections.peak_open();
+        stats
     }
 
     /// Calls of `POST /oauth/token` so far.

@@ -31,6 +31,10 @@ pub struct SandboxStats {
     pub unauthorized: u64,
     /// Calls per operation, including those a fault answered.
     pub calls: BTreeMap<Operation, u64>,
+    /// TCP connections accepted.
+    pub connections_accepted: u64,
+    /// The most TCP connections open at one time.
+    pub peak_open_connections: u64,
 }
 
 /// A consumer number registered against a biller (the spec's `companyBiller`).
