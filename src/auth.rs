@@ -6,6 +6,9 @@
 
 use std::time::Duration;
 
+use std::sync::{PoisonError, RwLock};
+
+use reqwest::header::HeaderValue;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
@@ -54,59 +57,123 @@ impl std::fmt::Display for TokenResponse {
     }
 }
 
+/// An access token, with the `Authorization` header that carries it made once.
+#[derive(Clone)]
+pub(crate) struct AccessToken {
+    token: Secret,
+    /// `Bearer <token>`, marked sensitive so `http` never prints it.
+    header: HeaderValue,
+}
+
+impl AccessToken {
+    fn new(token: Secret) -> Result<Self, TokenError> {
+        let mut header =
+            HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                TokenError {
+                    http_status: Some(200),
+                    message: "the access token is not a valid header value".into(),
+                }
+            })?;
+        header.set_sensitive(true);
+        Ok(Self { token, header })
+    }
+
+    /// The `Authorization` header value.
+    pub fn header(&self) -> HeaderValue {
+        self.header.clone()
+    }
+
+    /// The token itself.
+    pub fn expose(&self) -> &str {
+        self.token.expose()
+    }
+}
+
+impl std::fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("AccessToken").field(&self.token).finish()
+    }
+}
+
 /// A token and when to renew it.
 #[derive(Debug, Clone)]
 struct CachedToken {
-    token: Secret,
+    token: AccessToken,
     renew_at: Instant,
 }
 
 /// The cached access token, renewed single-flight.
 #[derive(Debug)]
 pub(crate) struct TokenCache {
-    slot: Mutex<Option<CachedToken>>,
+    /// The current token: read by every call, without waiting while a renewal runs elsewhere.
+    current: RwLock<Option<CachedToken>>,
+    /// Held by the one call that renews; the others wait on it, then read the new token.
+    renewal: Mutex<()>,
     margin: Duration,
 }
 
 impl TokenCache {
     pub fn new(margin: Duration) -> Self {
         Self {
-            slot: Mutex::new(None),
+            current: RwLock::new(None),
+            renewal: Mutex::new(()),
             margin,
         }
     }
 
     /// The current token, fetched with `fetch` when there is none or it is due for renewal.
-    pub async fn token<F, Fut>(&self, fetch: F) -> Result<Secret, TokenError>
+    pub async fn token<F, Fut>(&self, fetch: F) -> Result<AccessToken, TokenError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<TokenResponse, TokenError>>,
     {
-        // Holding the lock across the fetch is what makes it single-flight.
-        let mut slot = self.slot.lock().await;
-        if let Some(cached) = slot.as_ref().filter(|c| Instant::now() < c.renew_at) {
-            return Ok(cached.token.clone());
+        if let Some(token) = self.fresh() {
+            return Ok(token);
+        }
+        // Holding the renewal lock across the fetch is what makes it single-flight; whoever
+        // waited for it finds the token the first one fetched.
+        let _renewing = self.renewal.lock().await;
+        if let Some(token) = self.fresh() {
+            return Ok(token);
         }
         let cached = self.cache(fetch().await?)?;
         let token = cached.token.clone();
-        *slot = Some(cached);
+        *self.write() = Some(cached);
         Ok(token)
     }
 
     /// A new token after `rejected` was refused (HTTP 401). When another call renewed it in the
     /// meantime, that newer token is returned without a second fetch.
-    pub async fn renew<F, Fut>(&self, rejected: &str, fetch: F) -> Result<Secret, TokenError>
+    pub async fn renew<F, Fut>(&self, rejected: &str, fetch: F) -> Result<AccessToken, TokenError>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<TokenResponse, TokenError>>,
     {
         {
-            let mut slot = self.slot.lock().await;
-            if slot.as_ref().is_some_and(|c| c.token.expose() == rejected) {
-                *slot = None;
+            let _renewing = self.renewal.lock().await;
+            let mut current = self.write();
+            if current
+                .as_ref()
+                .is_some_and(|c| c.token.expose() == rejected)
+            {
+                *current = None;
             }
         }
         self.token(fetch).await
+    }
+
+    /// The cached token, unless it is missing or due for renewal.
+    fn fresh(&self) -> Option<AccessToken> {
+        let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        current
+            .as_ref()
+            .filter(|c| Instant::now() < c.renew_at)
+            .map(|c| c.token.clone())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Option<CachedToken>> {
+        // Only plain data sits behind the lock; a panic elsewhere cannot leave it half-written.
+        self.current.write().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn cache(&self, response: TokenResponse) -> Result<CachedToken, TokenError> {
@@ -122,7 +189,7 @@ impl TokenCache {
             .and_then(|secs| u64::try_from(secs).ok())
             .map_or(DEFAULT_TOKEN_LIFETIME, Duration::from_secs);
         Ok(CachedToken {
-            token,
+            token: AccessToken::new(token)?,
             renew_at: Instant::now() + lifetime.saturating_sub(self.renewal_lead(lifetime)),
         })
     }
@@ -156,5 +223,16 @@ mod tests {
                 "{debug}"
             );
         }
+    }
+
+    #[test]
+    fn an_access_token_shows_neither_itself_nor_its_header() {
+        let token = AccessToken::new(Secret::from("tok-1")).unwrap();
+        assert_eq!(
+            format!("{token:?}"),
+            r#"AccessToken(Secret("** redacted **"))"#
+        );
+        assert_eq!(token.header().to_str().unwrap(), "Bearer tok-1");
+        assert!(token.header().is_sensitive());
     }
 }

@@ -56,7 +56,7 @@ impl ClientHooks<crate::client::ClientState> for Client {
             .token(|| fetch_token(self))
             .await
             .map_err(token_failure)?;
-        set_authorization(request, "Bearer", token.expose());
+        request.headers_mut().insert(AUTHORIZATION, token.header());
         Ok(())
     }
 
@@ -97,7 +97,7 @@ impl ClientHooks<crate::client::ClientState> for Client {
                     .await
                 {
                     Ok(token) => {
-                        set_authorization(&mut next, "Bearer", token.expose());
+                        next.headers_mut().insert(AUTHORIZATION, token.header());
                         request = next;
                         attempt += 1;
                         continue;
@@ -269,13 +269,25 @@ fn record_attempt(attempt: u32, outcome: AttemptOutcome, response: Option<&Respo
 /// Reads the whole body, at most `limit` bytes, so a slow or huge answer is bounded by the
 /// attempt timeout and the limit; a larger body is replaced by an empty one and recorded.
 async fn read_bounded(mut response: Response, limit: usize) -> reqwest::Result<Response> {
-    let status = response.status();
-    let version = response.version();
-    let headers = std::mem::take(response.headers_mut());
-    let mut too_large = response
-        .content_length()
-        .is_some_and(|length| length > limit as u64);
-    let mut body = Vec::new();
+    use reqwest::ResponseBuilderExt as _;
+
+    // The answer is rebuilt around the body read; it keeps the request's URL (reqwest would
+    // otherwise parse a placeholder URL, a cost on every call).
+    let (mut parts, ()) = http::Response::builder()
+        .url(response.url().clone())
+        .body(())
+        .unwrap_or_default()
+        .into_parts();
+    parts.status = response.status();
+    parts.version = response.version();
+    parts.headers = std::mem::take(response.headers_mut());
+    let length = response.content_length();
+    let mut too_large = length.is_some_and(|length| length > limit as u64);
+    let mut body = Vec::with_capacity(if too_large {
+        0
+    } else {
+        length.map_or(0, |length| length as usize)
+    });
     while !too_large {
         let Some(chunk) = response.chunk().await? else {
             break;
@@ -290,9 +302,5 @@ async fn read_bounded(mut response: Response, limit: usize) -> reqwest::Result<R
     if too_large {
         CallContext::record(|facts| facts.body_too_large = true);
     }
-    let mut rebuilt = http::Response::new(body);
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    Ok(Response::from(rebuilt))
+    Ok(Response::from(http::Response::from_parts(parts, body)))
 }

@@ -1,0 +1,253 @@
+//! Per-call overhead: the SDK's `get_utility_bill_status` against a hand-written reqwest +
+//! serde_json call decoding into the same struct, on the same loopback server, at concurrency 1
+//! and 64. The two take turns within each round; the figures are medians over rounds.
+//!
+//! `cargo bench --bench call_overhead` (ROUNDS, CALLS override the defaults).
+//!
+//! `cargo bench --bench call_overhead -- profile sdk` (or `raw`) makes CALLS sequential calls
+//! of one caller only, for `valgrind --tool=callgrind` on the bench binary: instruction counts
+//! per call, repeatable on a busy machine.
+
+mod support;
+
+use std::cell::RefCell;
+use std::time::{Duration, Instant};
+
+use enkash::{Client, Execute, types};
+use futures::StreamExt;
+use serde::Deserialize;
+use support::{LoopbackServer, STATUS_ID, median, micros, percentile};
+
+/// The hand-written call: what a team would write without the SDK, with the same timeouts.
+struct RawClient {
+    http: reqwest::Client,
+    status_url: String,
+    token: String,
+}
+
+/// The envelope, written by hand.
+#[derive(Deserialize)]
+struct RawEnvelope<T> {
+    response_code: i64,
+    #[allow(dead_code)]
+    response_message: Option<String>,
+    payload: Option<T>,
+}
+
+#[derive(Deserialize)]
+struct RawToken {
+    access_token: String,
+}
+
+impl RawClient {
+    async fn new(server: &LoopbackServer, config: &enkash::Config) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.timeouts.connect)
+            .timeout(config.timeouts.attempt)
+            .build()
+            .expect("a client");
+        let credentials = support::credentials();
+        let token: RawToken = http
+            .post(format!("{}/oauth/token", server.base_url))
+            .basic_auth(
+                &credentials.client_id,
+                Some(credentials.client_secret.expose()),
+            )
+            .form(&[
+                ("grant_type", "password"),
+                ("username", credentials.username.as_str()),
+                ("password", credentials.password.expose()),
+            ])
+            .send()
+            .await
+            .expect("token")
+            .json()
+            .await
+            .expect("token body");
+        Self {
+            http,
+            status_url: format!("{}/api/v2/utilityPayment/{STATUS_ID}", server.base_url),
+            token: token.access_token,
+        }
+    }
+
+    async fn get_status(&self) -> Result<types::UtilityPaymentV2Response, String> {
+        let response = self
+            .http
+            .get(&self.status_url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(|err| err.to_string())?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(|err| err.to_string())?;
+        if !status.is_success() {
+            return Err(format!("HTTP {status}"));
+        }
+        let envelope: RawEnvelope<types::UtilityPaymentV2Response> =
+            serde_json::from_slice(&body).map_err(|err| err.to_string())?;
+        if envelope.response_code != 0 {
+            return Err(format!("response_code {}", envelope.response_code));
+        }
+        envelope.payload.ok_or_else(|| "no payload".to_owned())
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Caller {
+    Sdk,
+    Raw,
+}
+
+async fn one_call(caller: Caller, sdk: &Client, raw: &RawClient) {
+    let bill = match caller {
+        Caller::Sdk => sdk
+            .get_utility_bill_status()
+            .utility_enkash_id(STATUS_ID)
+            .execute()
+            .await
+            .expect("SDK call"),
+        Caller::Raw => raw.get_status().await.expect("raw call"),
+    };
+    assert_eq!(bill.utility_enkash_id.as_deref(), Some(STATUS_ID));
+}
+
+/// One measured batch: every call's latency, and the batch's wall time.
+struct Batch {
+    latencies: Vec<Duration>,
+    wall: Duration,
+}
+
+impl Batch {
+    fn median(&self) -> Duration {
+        percentile(&self.latencies, 50.0)
+    }
+    fn p99(&self) -> Duration {
+        percentile(&self.latencies, 99.0)
+    }
+    fn throughput(&self) -> f64 {
+        self.latencies.len() as f64 / self.wall.as_secs_f64()
+    }
+}
+
+async fn batch(
+    caller: Caller,
+    sdk: &Client,
+    raw: &RawClient,
+    calls: usize,
+    concurrency: usize,
+) -> Batch {
+    let latencies = RefCell::new(Vec::with_capacity(calls));
+    let started = Instant::now();
+    futures::stream::iter(0..calls)
+        .for_each_concurrent(concurrency, |_| async {
+            let call_started = Instant::now();
+            one_call(caller, sdk, raw).await;
+            latencies.borrow_mut().push(call_started.elapsed());
+        })
+        .await;
+    let wall = started.elapsed();
+    let mut latencies = latencies.into_inner();
+    latencies.sort();
+    Batch { latencies, wall }
+}
+
+/// Runs CALLS sequential calls of one caller, after a warm-up of 200.
+fn profile(caller: Caller) {
+    let calls = support::env_usize("CALLS", 4000);
+    let server = LoopbackServer::start(Duration::from_secs(86_399));
+    support::client_runtime().block_on(async {
+        let config = server.sdk_config();
+        let raw = RawClient::new(&server, &config).await;
+        let sdk = Client::from_config(config).expect("a client");
+        batch(caller, &sdk, &raw, 200, 1).await;
+        let measured = batch(caller, &sdk, &raw, calls, 1).await;
+        println!(
+            "{caller:?}: {calls} calls, median {:.1} µs",
+            micros(measured.median())
+        );
+    });
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|arg| arg == "profile") {
+        let caller = match args.get(at + 1).map(String::as_str) {
+            Some("raw") => Caller::Raw,
+            _ => Caller::Sdk,
+        };
+        return profile(caller);
+    }
+    let rounds = support::env_usize("ROUNDS", 9);
+    let calls = support::env_usize("CALLS", 4000);
+    let server = LoopbackServer::start(Duration::from_secs(86_399));
+    let runtime = support::client_runtime();
+    runtime.block_on(async {
+        let config = server.sdk_config();
+        let raw = RawClient::new(&server, &config).await;
+        let sdk = Client::from_config(config).expect("a client");
+
+        println!("per-call overhead: get_utility_bill_status, SDK vs hand-written reqwest + serde_json");
+        println!("{rounds} rounds of {calls} calls per caller and concurrency; medians over rounds\n");
+        for concurrency in [1, 64] {
+            // Warm both: connections, token, allocator.
+            for caller in [Caller::Sdk, Caller::Raw] {
+                batch(caller, &sdk, &raw, calls / 4, concurrency).await;
+            }
+            let mut rows: Vec<(Caller, Vec<f64>, Vec<f64>, Vec<f64>)> = [Caller::Sdk, Caller::Raw]
+                .into_iter()
+                .map(|caller| (caller, Vec::new(), Vec::new(), Vec::new()))
+                .collect();
+            let mut latency_ratios = Vec::new();
+            let mut throughput_ratios = Vec::new();
+            for round in 0..rounds {
+                // Alternate who goes first, so drift in the machine favours neither.
+                let order = if round % 2 == 0 {
+                    [Caller::Sdk, Caller::Raw]
+                } else {
+                    [Caller::Raw, Caller::Sdk]
+                };
+                let mut this_round = Vec::new();
+                for caller in order {
+                    let measured = batch(caller, &sdk, &raw, calls, concurrency).await;
+                    let row = rows.iter_mut().find(|row| row.0 == caller).expect("a row");
+                    row.1.push(micros(measured.median()));
+                    row.2.push(micros(measured.p99()));
+                    row.3.push(measured.throughput());
+                    this_round.push((caller, measured));
+                }
+                let of = |caller| {
+                    &this_round
+                        .iter()
+                        .find(|(c, _)| *c == caller)
+                        .expect("both ran")
+                        .1
+                };
+                latency_ratios.push(
+                    of(Caller::Sdk).median().as_secs_f64() / of(Caller::Raw).median().as_secs_f64(),
+                );
+                throughput_ratios.push(of(Caller::Sdk).throughput() / of(Caller::Raw).throughput());
+            }
+            println!("concurrency {concurrency}:");
+            println!(
+                "  {:<5} {:>12} {:>12} {:>14}",
+                "", "median µs", "p99 µs", "calls/s"
+            );
+            for (caller, medians, p99s, throughputs) in &mut rows {
+                println!(
+                    "  {:<5} {:>12.1} {:>12.1} {:>14.0}",
+                    format!("{caller:?}"),
+                    median(medians),
+                    median(p99s),
+                    median(throughputs)
+                );
+            }
+            println!(
+                "  SDK/raw median latency ratio {:.3}, throughput ratio {:.3} (medians of {rounds} per-round ratios)\n",
+                median(&mut latency_ratios),
+                median(&mut throughput_ratios)
+            );
+        }
+        println!("token requests seen by the server: {}", server.token_requests());
+    });
+}
