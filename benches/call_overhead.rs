@@ -112,6 +112,25 @@ async fn one_call(caller: Caller, sdk: &Client, raw: &RawClient) {
     assert_eq!(bill.utility_enkash_id.as_deref(), Some(STATUS_ID));
 }
 
+/// One caller's figures, one entry per round.
+struct Series {
+    caller: Caller,
+    medians: Vec<f64>,
+    p99s: Vec<f64>,
+    throughputs: Vec<f64>,
+}
+
+impl Series {
+    fn new(caller: Caller) -> Self {
+        Self {
+            caller,
+            medians: Vec::new(),
+            p99s: Vec::new(),
+            throughputs: Vec::new(),
+        }
+    }
+}
+
 /// One measured batch: every call's latency, and the batch's wall time.
 struct Batch {
     latencies: Vec<Duration>,
@@ -194,10 +213,7 @@ fn main() {
             for caller in [Caller::Sdk, Caller::Raw] {
                 batch(caller, &sdk, &raw, calls / 4, concurrency).await;
             }
-            let mut rows: Vec<(Caller, Vec<f64>, Vec<f64>, Vec<f64>)> = [Caller::Sdk, Caller::Raw]
-                .into_iter()
-                .map(|caller| (caller, Vec::new(), Vec::new(), Vec::new()))
-                .collect();
+            let mut rows = [Series::new(Caller::Sdk), Series::new(Caller::Raw)];
             let mut latency_ratios = Vec::new();
             let mut throughput_ratios = Vec::new();
             for round in 0..rounds {
@@ -210,10 +226,13 @@ fn main() {
                 let mut this_round = Vec::new();
                 for caller in order {
                     let measured = batch(caller, &sdk, &raw, calls, concurrency).await;
-                    let row = rows.iter_mut().find(|row| row.0 == caller).expect("a row");
-                    row.1.push(micros(measured.median()));
-                    row.2.push(micros(measured.p99()));
-                    row.3.push(measured.throughput());
+                    let row = rows
+                        .iter_mut()
+                        .find(|row| row.caller == caller)
+                        .expect("a row");
+                    row.medians.push(micros(measured.median()));
+                    row.p99s.push(micros(measured.p99()));
+                    row.throughputs.push(measured.throughput());
                     this_round.push((caller, measured));
                 }
                 let of = |caller| {
@@ -233,13 +252,13 @@ fn main() {
                 "  {:<5} {:>12} {:>12} {:>14}",
                 "", "median µs", "p99 µs", "calls/s"
             );
-            for (caller, medians, p99s, throughputs) in &mut rows {
+            for row in &mut rows {
                 println!(
                     "  {:<5} {:>12.1} {:>12.1} {:>14.0}",
-                    format!("{caller:?}"),
-                    median(medians),
-                    median(p99s),
-                    median(throughputs)
+                    format!("{:?}", row.caller),
+                    median(&mut row.medians),
+                    median(&mut row.p99s),
+                    median(&mut row.throughputs)
                 );
             }
             println!(
