@@ -6,11 +6,10 @@
 
 use std::time::Duration;
 
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use reqwest::header::HeaderValue;
 use serde::{Deserialize, Serialize};
-use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use crate::error::TokenError;
@@ -102,13 +101,17 @@ struct CachedToken {
     renew_at: Instant,
 }
 
+/// One renewal, shared by every call that found the token stale while it ran. Its outcome,
+/// success or failure, reaches all of them at once.
+type Renewal = tokio::sync::OnceCell<Result<AccessToken, TokenError>>;
+
 /// The cached access token, renewed single-flight.
 #[derive(Debug)]
 pub(crate) struct TokenCache {
     /// The current token: read by every call, without waiting while a renewal runs elsewhere.
     current: RwLock<Option<CachedToken>>,
-    /// Held by the one call that renews; the others wait on it, then read the new token.
-    renewal: Mutex<()>,
+    /// The latest renewal. While it runs, calls that need a token join it.
+    renewal: std::sync::Mutex<Option<Arc<Renewal>>>,
     margin: Duration,
 }
 
@@ -116,12 +119,17 @@ impl TokenCache {
     pub fn new(margin: Duration) -> Self {
         Self {
             current: RwLock::new(None),
-            renewal: Mutex::new(()),
+            renewal: std::sync::Mutex::new(None),
             margin,
         }
     }
 
     /// The current token, fetched with `fetch` when there is none or it is due for renewal.
+    ///
+    /// However many calls find it stale at once, one of them fetches; the others wait for that
+    /// fetch and all wake together when it ends (a lock they took in turn would wake them one by
+    /// one). A failed fetch is every waiter's error: a token endpoint that is down sees one
+    /// request, not one per waiting call.
     pub async fn token<F, Fut>(&self, fetch: F) -> Result<AccessToken, TokenError>
     where
         F: FnOnce() -> Fut,
@@ -130,16 +138,20 @@ impl TokenCache {
         if let Some(token) = self.fresh() {
             return Ok(token);
         }
-        // Holding the renewal lock across the fetch is what makes it single-flight; whoever
-        // waited for it finds the token the first one fetched.
-        let _renewing = self.renewal.lock().await;
-        if let Some(token) = self.fresh() {
-            return Ok(token);
-        }
-        let cached = self.cache(fetch().await?)?;
-        let token = cached.token.clone();
-        *self.write() = Some(cached);
-        Ok(token)
+        let renewal = self.join_renewal();
+        renewal
+            .get_or_init(|| async {
+                // A renewal that ended between the check above and joining this one.
+                if let Some(token) = self.fresh() {
+                    return Ok(token);
+                }
+                let cached = self.cache(fetch().await?)?;
+                let token = cached.token.clone();
+                *self.write() = Some(cached);
+                Ok(token)
+            })
+            .await
+            .clone()
     }
 
     /// A new token after `rejected` was refused (HTTP 401). When another call renewed it in the
@@ -150,7 +162,6 @@ impl TokenCache {
         Fut: Future<Output = Result<TokenResponse, TokenError>>,
     {
         {
-            let _renewing = self.renewal.lock().await;
             let mut current = self.write();
             if current
                 .as_ref()
@@ -160,6 +171,15 @@ impl TokenCache {
             }
         }
         self.token(fetch).await
+    }
+
+    /// The renewal in progress, or a new one when the last has ended.
+    fn join_renewal(&self) -> Arc<Renewal> {
+        let mut slot = self.renewal.lock().unwrap_or_else(PoisonError::into_inner);
+        match slot.as_ref() {
+            Some(running) if !running.initialized() => Arc::clone(running),
+            _ => Arc::clone(slot.insert(Arc::new(Renewal::new()))),
+        }
     }
 
     /// The cached token, unless it is missing or due for renewal.

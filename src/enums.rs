@@ -90,8 +90,9 @@ macro_rules! open_enum {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let raw = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-                Ok(Self::from(raw.as_ref()))
+                crate::de::from_text(deserializer, "a string", |raw| {
+                    Ok::<_, std::convert::Infallible>(Self::from(raw))
+                })
             }
         }
     };

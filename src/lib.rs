@@ -7,6 +7,7 @@ mod bill_params;
 pub mod client;
 pub mod config;
 mod context;
+mod de;
 pub mod enums;
 pub mod error;
 mod execute;

@@ -185,11 +185,14 @@ impl<'de> Visitor<'de> for DecimalVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Decimal, A::Error> {
-        match map.next_key::<String>()? {
-            Some(key) if key == JSON_NUMBER_TOKEN => {
-                let text: String = map.next_value()?;
-                parse_decimal(&text).map_err(de::Error::custom)
-            }
+        let is_number = crate::de::FromText::new("a map key", |key: &str| {
+            Ok::<_, std::convert::Infallible>(key == JSON_NUMBER_TOKEN)
+        });
+        match map.next_key_seed(is_number)? {
+            Some(true) => map.next_value_seed(crate::de::FromText::new(
+                "the digits of a number",
+                parse_decimal,
+            )),
             _ => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
         }
     }
