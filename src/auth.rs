@@ -56,9 +56,12 @@ impl std::fmt::Display for TokenResponse {
     }
 }
 
-/// An access token, with the `Authorization` header that carries it made once.
+/// An access token, with the `Authorization` header that carries it made once. Cloned for
+/// every call, so it is shared, not copied.
 #[derive(Clone)]
-pub(crate) struct AccessToken {
+pub(crate) struct AccessToken(Arc<IssuedToken>);
+
+struct IssuedToken {
     token: Secret,
     /// `Bearer <token>`, marked sensitive so `http` never prints it.
     header: HeaderValue,
@@ -74,23 +77,23 @@ impl AccessToken {
                 }
             })?;
         header.set_sensitive(true);
-        Ok(Self { token, header })
+        Ok(Self(Arc::new(IssuedToken { token, header })))
     }
 
     /// The `Authorization` header value.
     pub fn header(&self) -> HeaderValue {
-        self.header.clone()
+        self.0.header.clone()
     }
 
     /// The token itself.
     pub fn expose(&self) -> &str {
-        self.token.expose()
+        self.0.token.expose()
     }
 }
 
 impl std::fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("AccessToken").field(&self.token).finish()
+        f.debug_tuple("AccessToken").field(&self.0.token).finish()
     }
 }
 

@@ -182,9 +182,9 @@ async fn run<B: SendOutput>(builder: B) -> Result<<B::Body as Envelope>::Output,
     let started = Instant::now();
     // Boxed: the generated future and its answer take kilobytes. Behind a pointer they are not
     // copied at every poll through the task-local and tracing layers (see BENCHMARKS.md).
-    let send = Box::pin(async move { Box::new(builder.send().await) });
+    let send = Box::pin(async move { boxed(builder.send().await) });
     let (result, facts) = CallContext::scope(send).instrument(span.clone()).await;
-    let output = interpret(&spec, *result, facts);
+    let output = interpret(&spec, result, facts);
     span.record("duration_ms", started.elapsed().as_millis() as u64);
     if let Err(err) = &output {
         if let Some(code) = err.response_code() {
@@ -211,10 +211,18 @@ pub(crate) fn call_span(operation: &'static str) -> tracing::Span {
 
 type SendResult<T> = Result<ResponseValue<T>, progenitor_client::Error<types::ErrorEnvelope>>;
 
+/// What `send()` returned, with a decoded body boxed: bodies take kilobytes, and a pointer is
+/// what then travels through the task-local and tracing layers (see BENCHMARKS.md).
+type Answer<T> = Result<(u16, Box<T>), progenitor_client::Error<types::ErrorEnvelope>>;
+
+fn boxed<T>(result: SendResult<T>) -> Answer<T> {
+    result.map(|response| (response.status().as_u16(), Box::new(response.into_inner())))
+}
+
 /// Turns what `send()` returned, and what the hooks recorded, into the payload or a typed error.
 fn interpret<T: Envelope>(
     spec: &OperationSpec,
-    result: SendResult<T>,
+    result: Answer<T>,
     mut facts: CallFacts,
 ) -> Result<T::Output, Error> {
     use progenitor_client::Error as Raw;
@@ -224,10 +232,8 @@ fn interpret<T: Envelope>(
         facts: &facts,
     };
     match result {
-        Ok(response) => {
-            let status = response.status().as_u16();
+        Ok((status, envelope)) => {
             let request_id = facts.request_id.clone();
-            let envelope = response.into_inner();
             let code = envelope.response_code();
             if code != 0 {
                 return Err(Error::Api(Box::new(ApiError {
@@ -450,7 +456,7 @@ pub mod fuzzing {
                 )),
             }
         };
-        match interpret(&spec, result, facts) {
+        match interpret(&spec, boxed(result), facts) {
             Ok(_) => String::new(),
             Err(err) => err.to_string(),
         }

@@ -283,24 +283,36 @@ async fn read_bounded(mut response: Response, limit: usize) -> reqwest::Result<R
     parts.headers = std::mem::take(response.headers_mut());
     let length = response.content_length();
     let mut too_large = length.is_some_and(|length| length > limit as u64);
-    let mut body = Vec::with_capacity(if too_large {
-        0
-    } else {
-        length.map_or(0, |length| length as usize)
-    });
+    // Most answers arrive as one chunk: kept as it is, without a copy.
+    let mut body = bytes::Bytes::new();
+    let mut joined: Option<bytes::BytesMut> = None;
     while !too_large {
         let Some(chunk) = response.chunk().await? else {
             break;
         };
-        if body.len() + chunk.len() > limit {
+        let read = joined.as_ref().map_or(body.len(), bytes::BytesMut::len);
+        if read + chunk.len() > limit {
             too_large = true;
-            body = Vec::new();
+        } else if body.is_empty() && joined.is_none() {
+            body = chunk;
         } else {
-            body.extend_from_slice(&chunk);
+            let buffer = joined.get_or_insert_with(|| {
+                let mut buffer = bytes::BytesMut::with_capacity(
+                    length
+                        .map_or(0, |length| length as usize)
+                        .max(read + chunk.len()),
+                );
+                buffer.extend_from_slice(&body);
+                buffer
+            });
+            buffer.extend_from_slice(&chunk);
         }
     }
     if too_large {
+        body = bytes::Bytes::new();
         CallContext::record(|facts| facts.body_too_large = true);
+    } else if let Some(buffer) = joined {
+        body = buffer.freeze();
     }
     Ok(Response::from(http::Response::from_parts(parts, body)))
 }
