@@ -211,12 +211,14 @@ pub(crate) fn call_span(operation: &'static str) -> tracing::Span {
 
 type SendResult<T> = Result<ResponseValue<T>, progenitor_client::Error<types::ErrorEnvelope>>;
 
-/// What `send()` returned, with a decoded body boxed: bodies take kilobytes, and a pointer is
-/// what then travels through the task-local and tracing layers (see BENCHMARKS.md).
-type Answer<T> = Result<(u16, Box<T>), progenitor_client::Error<types::ErrorEnvelope>>;
+/// What `send()` returned, boxed: a decoded body takes kilobytes, and a pointer is what then
+/// travels through the task-local and tracing layers (see BENCHMARKS.md).
+type Answer<T> = Result<(u16, Box<T>), Box<progenitor_client::Error<types::ErrorEnvelope>>>;
 
 fn boxed<T>(result: SendResult<T>) -> Answer<T> {
-    result.map(|response| (response.status().as_u16(), Box::new(response.into_inner())))
+    result
+        .map(|response| (response.status().as_u16(), Box::new(response.into_inner())))
+        .map_err(Box::new)
 }
 
 /// Turns what `send()` returned, and what the hooks recorded, into the payload or a typed error.
@@ -231,7 +233,7 @@ fn interpret<T: Envelope>(
         spec,
         facts: &facts,
     };
-    match result {
+    match result.map_err(|raw| *raw) {
         Ok((status, envelope)) => {
             let request_id = facts.request_id.clone();
             let code = envelope.response_code();
