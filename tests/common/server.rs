@@ -176,7 +176,8 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-async fn read_request(stream: &mut TcpStream) -> Option<Seen> {
+/// Reads one HTTP/1.1 request (head and a `Content-Length` body); `None` if the peer closed first.
+pub async fn read_request(stream: &mut TcpStream) -> Option<Seen> {
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 4096];
     let header_end = loop {
