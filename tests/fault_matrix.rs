@@ -7,10 +7,10 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
+use common::Captured;
 use common::raw::{Mode, RawServer, Scripted, Step};
 use common::server::{Action, Seen};
 use enkash::error::{TransportErrorKind, UnknownCause};
@@ -628,20 +628,6 @@ async fn no_fault_makes_a_money_moving_request_arrive_twice() {
     }
 }
 
-/// Collects everything a tracing subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn no_secret_leaks_under_any_fault() {
     let _turn = SERIAL.lock().await;
@@ -661,7 +647,7 @@ async fn no_secret_leaks_under_any_fault() {
     });
     let observed = concurrently(runs).await;
 
-    let mut text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let mut text = captured.text();
     assert!(text.contains("enkash.call"), "nothing was traced");
     for run in &observed {
         if let Err(err) = &run.result {

@@ -4,9 +4,9 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
+use common::Captured;
 use common::server::{Action, Server};
 use enkash::{Client, Config, Credentials, Execute, RetryPolicy};
 use serde_json::json;
@@ -31,20 +31,6 @@ fn client(server: &Server) -> Client {
         .build()
         .unwrap();
     Client::from_config(config).unwrap()
-}
-
-/// Collects everything a tracing subscriber writes.
-#[derive(Clone, Default)]
-struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -73,7 +59,7 @@ async fn each_call_traces_one_span_with_its_facts_and_no_secrets() {
         .await
         .unwrap_err();
     assert!(err.is_duplicate_reference_id());
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let text = captured.text();
     let closes: Vec<&str> = text
         .lines()
         .filter(|l| l.contains("close") && l.contains("enkash.call"))

@@ -25,6 +25,27 @@ pub fn component_schemas(spec: &serde_yaml::Value) -> Vec<(String, serde_yaml::V
 pub mod raw;
 pub mod server;
 
+/// Collects everything a tracing subscriber writes.
+#[derive(Clone, Default)]
+pub struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Captured {
+    /// What was written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).expect("tracing writes UTF-8")
+    }
+}
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// JSON with every number written in one form (YAML reads `2400.00` as the float 2400.0; the
 /// decimal it decodes to is the same number). Strings stay strings and `null` stays `null`.
 pub fn normalize_numbers(value: serde_json::Value) -> serde_json::Value {
