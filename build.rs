@@ -102,6 +102,9 @@ mod codegen_or_not {
     /// Marks an enumeration that only the client sends: it stays a closed, generated enum.
     /// Every other enumeration component is server-sent and becomes an open enum in `crate::enums`.
     const REQUEST_ONLY: &str = "x-request-only";
+    /// Marks a large object schema that optional fields hold behind a `Box`, so a record that
+    /// leaves it out (and a list of records) does not carry its full size inline.
+    const BOXED: &str = "x-boxed";
 
     pub fn generate() -> Result<String, String> {
         println!("cargo::rerun-if-changed={SPEC}");
@@ -156,8 +159,14 @@ mod codegen_or_not {
                 ));
             }
         };
-        let file: syn::File = syn::parse2(tokens)
+        let mut file: syn::File = syn::parse2(tokens)
             .map_err(|err| format!("{SPEC}: progenitor produced unparsable code: {err}"))?;
+        syn::visit_mut::VisitMut::visit_file_mut(
+            &mut Tailor {
+                boxed: boxed_names(&value),
+            },
+            &mut file,
+        );
         Ok(format!(
             "// Generated from spec/enkash.yaml by build.rs with progenitor 0.15.1.\n\
              // Do not edit: change the spec and accept the snapshot (see README.md).\n\n{}",
@@ -223,6 +232,127 @@ mod codegen_or_not {
         culprits
     }
 
+    /// Changes to the generated types that progenitor has no setting for.
+    struct Tailor {
+        /// Schemas marked `x-boxed`.
+        boxed: Vec<String>,
+    }
+
+    impl syn::visit_mut::VisitMut for Tailor {
+        /// `Option<X>` becomes `Option<Box<X>>` for every boxed schema `X`, in the types and
+        /// their builders alike.
+        fn visit_type_path_mut(&mut self, path: &mut syn::TypePath) {
+            syn::visit_mut::visit_type_path_mut(self, path);
+            let Some(option) = path.path.segments.last_mut() else {
+                return;
+            };
+            if option.ident != "Option" {
+                return;
+            }
+            let syn::PathArguments::AngleBracketed(args) = &mut option.arguments else {
+                return;
+            };
+            let Some(syn::GenericArgument::Type(inner)) = args.args.first_mut() else {
+                return;
+            };
+            let boxed = matches!(&*inner, syn::Type::Path(held) if held
+                .path
+                .segments
+                .last()
+                .is_some_and(|last| self.boxed.iter().any(|name| last.ident == name)));
+            if boxed {
+                *inner = syn::parse_quote!(::std::boxed::Box<#inner>);
+            }
+        }
+
+        /// progenitor adds an `api-version` header (the spec's `info.version`) to every request;
+        /// EnKash does not document it. The statement that appends it is left out, and the header
+        /// map it went into is made that much smaller (empty maps do not allocate).
+        fn visit_block_mut(&mut self, block: &mut syn::Block) {
+            syn::visit_mut::visit_block_mut(self, block);
+            let before = block.stmts.len();
+            block.stmts.retain(|stmt| !appends_api_version(stmt));
+            let removed = before - block.stmts.len();
+            if removed == 0 {
+                return;
+            }
+            for stmt in &mut block.stmts {
+                if let syn::Stmt::Local(local) = stmt
+                    && let Some(init) = &mut local.init
+                    && let syn::Expr::Call(call) = &mut *init.expr
+                    && let syn::Expr::Path(func) = &*call.func
+                    && func
+                        .path
+                        .segments
+                        .last()
+                        .is_some_and(|last| last.ident == "with_capacity")
+                    && let Some(syn::Expr::Lit(capacity)) = call.args.first_mut()
+                    && let syn::Lit::Int(int) = &capacity.lit
+                    && let Ok(value) = int.base10_parse::<usize>()
+                {
+                    let smaller = value.saturating_sub(removed);
+                    capacity.lit = syn::parse_quote!(#smaller);
+                    if smaller == 0
+                        && let syn::Pat::Ident(binding) = &mut local.pat
+                    {
+                        // Nothing is appended to it any more.
+                        binding.mutability = None;
+                    }
+                }
+            }
+        }
+
+        /// Every decoded list is read with `crate::de::vec`, which sizes it to its length.
+        fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
+            syn::visit_mut::visit_item_struct_mut(self, item);
+            let decoded = item.attrs.iter().any(|attr| {
+                attr.path().is_ident("derive")
+                    && attr
+                        .meta
+                        .require_list()
+                        .is_ok_and(|list| list.tokens.to_string().contains("Deserialize"))
+            });
+            if !decoded {
+                return;
+            }
+            for field in &mut item.fields {
+                let is_vec = matches!(&field.ty, syn::Type::Path(ty) if ty
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|last| last.ident == "Vec"));
+                if is_vec {
+                    field
+                        .attrs
+                        .push(syn::parse_quote!(#[serde(deserialize_with = "crate::de::vec")]));
+                }
+            }
+        }
+    }
+
+    /// `header_map.append(HeaderName::from_static("api-version"), ...);`
+    fn appends_api_version(stmt: &syn::Stmt) -> bool {
+        let syn::Stmt::Expr(syn::Expr::MethodCall(call), _) = stmt else {
+            return false;
+        };
+        let Some(syn::Expr::Call(name)) = call.args.first() else {
+            return false;
+        };
+        call.method == "append"
+            && matches!(name.args.first(), Some(syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(text),
+                ..
+            })) if text.value() == "api-version")
+    }
+
+    /// Names of the object schemas marked `x-boxed: true`.
+    fn boxed_names(spec: &Value) -> Vec<String> {
+        component_schemas(spec)
+            .filter(|(_, schema)| schema.get(BOXED) == Some(&Value::Bool(true)))
+            .map(|(name, _)| name.to_owned())
+            .collect()
+    }
+
     /// Names of the enumeration components that the server sends, sorted.
     pub fn open_enum_names(spec: &Value) -> Vec<String> {
         component_schemas(spec)
@@ -246,6 +376,17 @@ mod codegen_or_not {
     fn check_conventions(spec: &Value) -> Vec<String> {
         let mut problems = Vec::new();
         walk(spec, &mut String::from("#"), &mut problems);
+        for (name, schema) in component_schemas(spec) {
+            let Some(mark) = schema.get(BOXED) else {
+                continue;
+            };
+            let at = format!("#/components/schemas/{name}/{BOXED}");
+            if mark != &Value::Bool(true) {
+                problems.push(format!("{at}: must be `true` (or left out)"));
+            } else if schema.get("type").and_then(Value::as_str) != Some("object") {
+                problems.push(format!("{at}: only an object schema can be boxed"));
+            }
+        }
         let paths = spec.get("paths").and_then(Value::as_mapping);
         for (path, item) in paths.into_iter().flatten() {
             let path = path.as_str().unwrap_or("?");

@@ -1,6 +1,7 @@
 //! Per-call overhead: the SDK's `get_utility_bill_status` against a hand-written reqwest +
 //! serde_json call decoding into the same struct, on the same loopback server, at concurrency 1
-//! and 64. The two take turns within each round; the figures are medians over rounds.
+//! and 64. The two take turns in short slices within each round; the figures are medians over
+//! rounds.
 //!
 //! `cargo bench --bench call_overhead` (ROUNDS, CALLS override the defaults).
 //!
@@ -147,6 +148,13 @@ impl Batch {
     fn throughput(&self) -> f64 {
         self.latencies.len() as f64 / self.wall.as_secs_f64()
     }
+
+    /// Adds another batch of the same caller (latencies sorted again).
+    fn extend(&mut self, other: Batch) {
+        self.latencies.extend(other.latencies);
+        self.latencies.sort();
+        self.wall += other.wall;
+    }
 }
 
 async fn batch(
@@ -171,16 +179,47 @@ async fn batch(
     Batch { latencies, wall }
 }
 
-/// Runs CALLS sequential calls of one caller, after a warm-up of 200.
+/// Slices a round is cut into: the callers take turns slice by slice, so a change in the
+/// machine's speed during the round (other tenants, clock changes) weighs on both alike.
+const SLICES: usize = 8;
+
+/// One round: `calls` calls of each caller, in [`SLICES`] alternating slices, the order of the
+/// pair alternating too. Returns the SDK's and the hand-written caller's batches.
+async fn round(sdk: &Client, raw: &RawClient, calls: usize, concurrency: usize) -> (Batch, Batch) {
+    let slice = (calls / SLICES).max(1);
+    let mut pooled: [Option<Batch>; 2] = [None, None];
+    for index in 0..SLICES {
+        let order = if index % 2 == 0 {
+            [Caller::Sdk, Caller::Raw]
+        } else {
+            [Caller::Raw, Caller::Sdk]
+        };
+        for caller in order {
+            let measured = batch(caller, sdk, raw, slice, concurrency).await;
+            let slot = &mut pooled[usize::from(caller == Caller::Raw)];
+            match slot {
+                Some(pool) => pool.extend(measured),
+                None => *slot = Some(measured),
+            }
+        }
+    }
+    let [Some(sdk_batch), Some(raw_batch)] = pooled else {
+        unreachable!("SLICES > 0, so both callers ran")
+    };
+    (sdk_batch, raw_batch)
+}
+
+/// Runs CALLS calls of one caller, CONCURRENCY (default 1) at a time, after a warm-up of 200.
 fn profile(caller: Caller) {
     let calls = support::env_usize("CALLS", 4000);
+    let concurrency = support::env_usize("CONCURRENCY", 1);
     let server = LoopbackServer::start(Duration::from_secs(86_399));
     support::client_runtime().block_on(async {
         let config = server.sdk_config();
         let raw = RawClient::new(&server, &config).await;
         let sdk = Client::from_config(config).expect("a client");
-        batch(caller, &sdk, &raw, 200, 1).await;
-        let measured = batch(caller, &sdk, &raw, calls, 1).await;
+        batch(caller, &sdk, &raw, 200, concurrency).await;
+        let measured = batch(caller, &sdk, &raw, calls, concurrency).await;
         println!(
             "{caller:?}: {calls} calls, median {:.1} µs",
             micros(measured.median())
@@ -216,36 +255,16 @@ fn main() {
             let mut rows = [Series::new(Caller::Sdk), Series::new(Caller::Raw)];
             let mut latency_ratios = Vec::new();
             let mut throughput_ratios = Vec::new();
-            for round in 0..rounds {
-                // Alternate who goes first, so drift in the machine favours neither.
-                let order = if round % 2 == 0 {
-                    [Caller::Sdk, Caller::Raw]
-                } else {
-                    [Caller::Raw, Caller::Sdk]
-                };
-                let mut this_round = Vec::new();
-                for caller in order {
-                    let measured = batch(caller, &sdk, &raw, calls, concurrency).await;
-                    let row = rows
-                        .iter_mut()
-                        .find(|row| row.caller == caller)
-                        .expect("a row");
+            for _ in 0..rounds {
+                let (sdk_batch, raw_batch) = round(&sdk, &raw, calls, concurrency).await;
+                for (row, measured) in rows.iter_mut().zip([&sdk_batch, &raw_batch]) {
                     row.medians.push(micros(measured.median()));
                     row.p99s.push(micros(measured.p99()));
                     row.throughputs.push(measured.throughput());
-                    this_round.push((caller, measured));
                 }
-                let of = |caller| {
-                    &this_round
-                        .iter()
-                        .find(|(c, _)| *c == caller)
-                        .expect("both ran")
-                        .1
-                };
-                latency_ratios.push(
-                    of(Caller::Sdk).median().as_secs_f64() / of(Caller::Raw).median().as_secs_f64(),
-                );
-                throughput_ratios.push(of(Caller::Sdk).throughput() / of(Caller::Raw).throughput());
+                latency_ratios
+                    .push(sdk_batch.median().as_secs_f64() / raw_batch.median().as_secs_f64());
+                throughput_ratios.push(sdk_batch.throughput() / raw_batch.throughput());
             }
             println!("concurrency {concurrency}:");
             println!(

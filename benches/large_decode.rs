@@ -4,7 +4,9 @@
 //! allocator.
 //!
 //! `cargo bench --bench large_decode` (ROUNDS, BILLS override the defaults);
-//! `cargo bench --bench large_decode -- profile` decodes once, for callgrind.
+//! `cargo bench --bench large_decode -- sizes` prints the records' sizes;
+//! `cargo bench --bench large_decode -- profile [value]` decodes once (typed, or into `Value`), for
+//! callgrind.
 
 mod support;
 
@@ -180,6 +182,12 @@ fn decode_typed(body: &[u8]) -> types::UtilityBillSearchEnvelope {
     serde_json::from_slice(body).expect("typed")
 }
 
+/// The `Value` decode, out of line like [`decode_typed`].
+#[inline(never)]
+fn decode_value(body: &[u8]) -> Value {
+    serde_json::from_slice(body).expect("value")
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(at) = args.iter().position(|arg| arg == "resident") {
@@ -188,13 +196,48 @@ fn main() {
         }
         return;
     }
-    let rounds = support::env_usize("ROUNDS", 9);
+    if std::env::args().any(|arg| arg == "sizes") {
+        // What one bill takes: the records' inline sizes, and the heap one decoded bill adds.
+        use std::mem::size_of;
+        for (name, size) in [
+            (
+                "UtilityPaymentV2Response",
+                size_of::<types::UtilityPaymentV2Response>(),
+            ),
+            (
+                "CompanyBillerResponse",
+                size_of::<types::CompanyBillerResponse>(),
+            ),
+            ("BillerResponse", size_of::<types::BillerResponse>()),
+            ("InputParam", size_of::<types::InputParam>()),
+            ("BillerParam", size_of::<types::BillerParam>()),
+            ("Refund", size_of::<types::Refund>()),
+            ("Option<Timestamp>", size_of::<Option<enkash::Timestamp>>()),
+            ("Option<Amount>", size_of::<Option<enkash::Amount>>()),
+        ] {
+            println!("{name:<26} {size:>5} bytes inline");
+        }
+        let one = search_response(1);
+        let (decoded, peak) = peak_added(|| decode_typed(&one));
+        println!("one decoded bill: {peak} bytes of heap at the peak");
+        drop(decoded);
+        return;
+    }
+    let rounds = support::env_usize("ROUNDS", 15);
     let bills = support::env_usize("BILLS", 10_000);
     let body = search_response(bills);
     if std::env::args().any(|arg| arg == "profile") {
-        // One typed decode, for `valgrind --tool=callgrind` on the bench binary.
-        let decoded = decode_typed(&body);
-        println!("decoded {} bills", decoded.payload.len());
+        // One decode, for `valgrind --tool=callgrind` on the bench binary.
+        if std::env::args().any(|arg| arg == "value") {
+            let decoded = decode_value(&body);
+            println!(
+                "decoded {} bills",
+                decoded["payload"].as_array().map_or(0, Vec::len)
+            );
+        } else {
+            let decoded = decode_typed(&body);
+            println!("decoded {} bills", decoded.payload.len());
+        }
         return;
     }
     let megabytes = body.len() as f64 / 1e6;

@@ -66,6 +66,7 @@ impl Client {
     pub fn from_config(config: Config) -> Result<Client, Error> {
         let http = reqwest::Client::builder()
             .connect_timeout(config.timeouts.connect)
+            // Every attempt's timeout; the attempt loop (hooks.rs) only shortens it.
             .timeout(config.timeouts.attempt)
             .user_agent(config.user_agent.clone())
             .build()

@@ -20,9 +20,6 @@ use crate::operation::{CallKind, LookupKey, OperationSpec, TOKEN_OPERATION, spec
 use crate::retry::{AttemptOutcome, is_retryable, parse_retry_after};
 use crate::types;
 
-/// Header progenitor adds to every request; EnKash does not document it.
-const API_VERSION_HEADER: &str = "api-version";
-
 type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<TokenResponse, TokenError>> + Send + 'a>>;
 
 impl ClientHooks<crate::client::ClientState> for Client {
@@ -31,7 +28,6 @@ impl ClientHooks<crate::client::ClientState> for Client {
         request: &mut Request,
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        request.headers_mut().remove(API_VERSION_HEADER);
         let spec = spec_of(info.operation_id);
         if !spec.needs_token() {
             let credentials = &self.inner.config().credentials;
@@ -68,9 +64,13 @@ impl ClientHooks<crate::client::ClientState> for Client {
         let mut reauthenticated = false;
         let mut attempt: u32 = 1;
         loop {
+            // The HTTP client applies the attempt timeout; a request carries its own only when
+            // the call's total deadline is nearer (setting one allocates on every request).
             let remaining = deadline.saturating_duration_since(Instant::now());
-            *request.timeout_mut() = Some(config.timeouts.attempt.min(remaining));
-            let spare = request.try_clone();
+            if remaining < config.timeouts.attempt {
+                *request.timeout_mut() = Some(remaining);
+            }
+            let spare = spare_of(&request);
             tracing::Span::current().record("attempt", attempt);
             let result = match self.client.execute(request).await {
                 Ok(response) => read_bounded(response, config.max_response_bytes).await,
@@ -230,6 +230,28 @@ fn check_reference(spec: &OperationSpec, request: &Request) -> Result<(), Valida
         LookupKey::None => {}
     }
     Ok(())
+}
+
+/// A copy of the request for a second attempt, or `None` when its body cannot be copied.
+///
+/// Not reqwest's `try_clone`, which also writes the request's timeout (usually none: the client's
+/// applies) into a new extension map, an allocation on every call.
+fn spare_of(request: &Request) -> Option<Request> {
+    let body = match request.body() {
+        Some(body) => Some(reqwest::Body::from(bytes::Bytes::copy_from_slice(
+            body.as_bytes()?,
+        ))),
+        None => None,
+    };
+    let mut spare = Request::new(request.method().clone(), request.url().clone());
+    *spare.headers_mut() = request.headers().clone();
+    *spare.version_mut() = request.version();
+    // The only per-request setting the client makes (and reqwest lets a caller copy).
+    if let Some(timeout) = request.timeout() {
+        *spare.timeout_mut() = Some(*timeout);
+    }
+    *spare.body_mut() = body;
+    Some(spare)
 }
 
 fn set_authorization(request: &mut Request, scheme: &str, credential: &str) {

@@ -55,7 +55,7 @@ fn bill_payment_webhook_decodes_with_its_out_of_list_values() {
     );
 
     let created = hook.created_date.expect("createdDate");
-    assert_eq!(created.as_str(), "2025-05-12T14:30:25");
+    assert_eq!(created.to_string(), "2025-05-12T14:30:25");
     assert_eq!(created.offset(), None);
     assert_eq!(hook.failure_reason, None);
     assert_eq!(hook.refund_date, None);

@@ -227,7 +227,7 @@ fn enkash_bill_payment_example_is_received_with_its_quirks() {
         Some(Circle::Unknown("MUMBAI".into()))
     );
     let created = bill.created_date.expect("createdDate");
-    assert_eq!(created.as_str(), "2025-05-12T14:30:25");
+    assert_eq!(created.to_string(), "2025-05-12T14:30:25");
     assert_eq!(created.offset(), None);
     assert_eq!(bill.failure_reason, None);
     assert_eq!(bill.amount.expect("amount").to_string(), "2450.75");

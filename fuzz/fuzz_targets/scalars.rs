@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(Amount::from_str(&amount.to_string()).ok(), Some(amount));
         }
         if let Ok(at) = Timestamp::from_str(text) {
-            assert_eq!(at.as_str(), text);
+            assert_eq!(at.to_string(), text);
             let _ = at.to_utc_assuming(Timestamp::IST);
         }
         assert_eq!(PaymentStatus::from(text).as_str(), text);

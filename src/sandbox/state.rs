@@ -278,21 +278,23 @@ impl State {
             bill_start_date: Some(issued.period_start.to_string()),
             bill_end_date: Some(issued.period_end.to_string()),
             remarks: bill.remarks.clone(),
-            company_biller: registration.map(company_biller),
+            company_biller: registration.map(|r| Box::new(company_biller(r))),
             bill_amount: Some(issued.amount),
             early_payment_date: Some(issued.early_date.to_string()),
             early_payment_amount: Some(issued.early_amount),
             late_payment_amount: Some(issued.late_amount),
             actual_due_date: Some(issued.due_date.to_string()),
             bank_transaction_id: bill.bank_transaction_id.clone(),
-            refund: bill.failure.as_ref().map(|failure| types::Refund {
-                refund_date: Some(timestamp(failure.refunded)),
-                refund_amount: Some(bill.amount),
-                refund_mode: Some("VIRTUAL_ACCOUNT".to_owned()),
-                refund_reason: Some(failure.reason.to_owned()),
-                refund_status: Some("SUCCESS".to_owned()),
-                refund_transaction_id: Some(format!("RFD-{}", bill.id)),
-                instrument: None,
+            refund: bill.failure.as_ref().map(|failure| {
+                Box::new(types::Refund {
+                    refund_date: Some(timestamp(failure.refunded)),
+                    refund_amount: Some(bill.amount),
+                    refund_mode: Some("VIRTUAL_ACCOUNT".to_owned()),
+                    refund_reason: Some(failure.reason.to_owned()),
+                    refund_status: Some("SUCCESS".to_owned()),
+                    refund_transaction_id: Some(format!("RFD-{}", bill.id)),
+                    instrument: None,
+                })
             }),
         }
     }
@@ -330,7 +332,7 @@ impl State {
             early_payment_amount: Some(issued.early_amount),
             late_payment_amount: Some(issued.late_amount),
             actual_due_date: Some(issued.due_date),
-            company_biller: registration.map(company_biller),
+            company_biller: registration.map(|r| Box::new(company_biller(r))),
             ..Default::default()
         }
     }
@@ -347,7 +349,7 @@ impl State {
             if let Some(failure) = &bill.failure {
                 fields.insert(
                     "refundDate".into(),
-                    timestamp(failure.refunded).as_str().into(),
+                    timestamp(failure.refunded).to_string().into(),
                 );
             }
         }
