@@ -302,6 +302,28 @@ mod codegen_or_not {
             }
         }
 
+        /// Answers are decoded by `crate::hooks::response_value`, which reads the body the
+        /// attempt loop already read, instead of progenitor's `ResponseValue::from_response`.
+        fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+            syn::visit_mut::visit_expr_call_mut(self, call);
+            let syn::Expr::Path(func) = &mut *call.func else {
+                return;
+            };
+            let names: Vec<String> = func
+                .path
+                .segments
+                .iter()
+                .map(|segment| segment.ident.to_string())
+                .collect();
+            if names.ends_with(&["ResponseValue".to_owned(), "from_response".to_owned()]) {
+                let arguments = func.path.segments.last().map(|last| last.arguments.clone());
+                func.path = syn::parse_quote!(crate::hooks::response_value);
+                if let (Some(last), Some(arguments)) = (func.path.segments.last_mut(), arguments) {
+                    last.arguments = arguments;
+                }
+            }
+        }
+
         /// Every decoded list is read with `crate::de::vec`, which sizes it to its length.
         fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
             syn::visit_mut::visit_item_struct_mut(self, item);

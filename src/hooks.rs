@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::time::SystemTime;
 
 use base64::Engine as _;
-use progenitor_client::{ClientHooks, OperationInfo};
+use progenitor_client::{ClientHooks, OperationInfo, ResponseValue};
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use reqwest::{Request, Response};
 use tokio::time::Instant;
@@ -288,21 +288,18 @@ fn record_attempt(attempt: u32, outcome: AttemptOutcome, response: Option<&Respo
     });
 }
 
-/// Reads the whole body, at most `limit` bytes, so a slow or huge answer is bounded by the
-/// attempt timeout and the limit; a larger body is replaced by an empty one and recorded.
-async fn read_bounded(mut response: Response, limit: usize) -> reqwest::Result<Response> {
-    use reqwest::ResponseBuilderExt as _;
+/// The body of an answer as the attempt loop read it (at most the configured limit), kept in the
+/// response's extensions for [`response_value`] to decode.
+#[derive(Clone)]
+struct BodyRead(bytes::Bytes);
 
-    // The answer is rebuilt around the body read; it keeps the request's URL (reqwest would
-    // otherwise parse a placeholder URL, a cost on every call).
-    let (mut parts, ()) = http::Response::builder()
-        .url(response.url().clone())
-        .body(())
-        .unwrap_or_default()
-        .into_parts();
-    parts.status = response.status();
-    parts.version = response.version();
-    parts.headers = std::mem::take(response.headers_mut());
+/// Reads the whole body, at most `limit` bytes, so a slow or huge answer is bounded by the
+/// attempt timeout and the limit, and a body cut off mid-way counts as no answer (retried like
+/// one). A larger body is replaced by an empty one and recorded.
+///
+/// The body is kept in the response's extensions, not in a rebuilt response: rebuilding one costs
+/// a copy of the URL, new allocations, and a second read of the body in the generated code.
+async fn read_bounded(mut response: Response, limit: usize) -> reqwest::Result<Response> {
     let length = response.content_length();
     let mut too_large = length.is_some_and(|length| length > limit as u64);
     // Most answers arrive as one chunk: kept as it is, without a copy.
@@ -336,5 +333,31 @@ async fn read_bounded(mut response: Response, limit: usize) -> reqwest::Result<R
     } else if let Some(buffer) = joined {
         body = buffer.freeze();
     }
-    Ok(Response::from(http::Response::from_parts(parts, body)))
+    response.extensions_mut().insert(BodyRead(body));
+    Ok(response)
+}
+
+/// Decodes an answer for the generated code, in place of progenitor's
+/// `ResponseValue::from_response` (`build.rs` substitutes it): the same result, but the body is
+/// the one the attempt loop read (not collected a second time) and the headers are moved, not
+/// cloned.
+pub(crate) async fn response_value<T, E>(
+    mut response: Response,
+) -> Result<ResponseValue<T>, progenitor_client::Error<E>>
+where
+    T: serde::de::DeserializeOwned,
+{
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let body = match response.extensions_mut().remove::<BodyRead>() {
+        Some(BodyRead(body)) => body,
+        None => response
+            .bytes()
+            .await
+            .map_err(progenitor_client::Error::ResponseBodyError)?,
+    };
+    match serde_json::from_slice(&body) {
+        Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
+        Err(err) => Err(progenitor_client::Error::InvalidResponsePayload(body, err)),
+    }
 }
