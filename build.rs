@@ -309,18 +309,15 @@ mod codegen_or_not {
             let syn::Expr::Path(func) = &mut *call.func else {
                 return;
             };
-            let names: Vec<String> = func
-                .path
-                .segments
-                .iter()
-                .map(|segment| segment.ident.to_string())
-                .collect();
-            if names.ends_with(&["ResponseValue".to_owned(), "from_response".to_owned()]) {
-                let arguments = func.path.segments.last().map(|last| last.arguments.clone());
-                func.path = syn::parse_quote!(crate::hooks::response_value);
-                if let (Some(last), Some(arguments)) = (func.path.segments.last_mut(), arguments) {
-                    last.arguments = arguments;
-                }
+            let segments = &func.path.segments;
+            let decodes = segments.len() >= 2
+                && segments[segments.len() - 2].ident == "ResponseValue"
+                && segments[segments.len() - 1].ident == "from_response";
+            if decodes {
+                // Any turbofish on `from_response` stays on `response_value`.
+                let mut last = func.path.segments[segments.len() - 1].clone();
+                last.ident = syn::parse_quote!(response_value);
+                func.path = syn::parse_quote!(crate::hooks::#last);
             }
         }
 

@@ -186,15 +186,22 @@ impl Timestamp {
         Some(out)
     }
 
-    /// Keeps the text unless the layout spells it again exactly.
-    fn keeping(mut self, text: &str) -> Self {
-        if self
+    /// The value read from `text`, keeping the text only when its layout cannot spell it again.
+    fn read(text: &str, local: NaiveDateTime, zone: Zone, offset_minutes: i16) -> Self {
+        let mut read = Self {
+            local,
+            offset_minutes,
+            layout: Layout::of(text),
+            zone,
+            text: None,
+        };
+        if read
             .spelled()
             .is_none_or(|spelled| spelled.as_str() != text)
         {
-            self.text = Some(Box::new(Verbatim(text.to_owned())));
+            read.text = Some(Box::new(Verbatim(text.to_owned())));
         }
-        self
+        read
     }
 }
 
@@ -241,14 +248,7 @@ impl Spelled {
 impl From<DateTime<Utc>> for Timestamp {
     fn from(value: DateTime<Utc>) -> Self {
         let text = value.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
-        Self {
-            local: value.naive_utc(),
-            offset_minutes: 0,
-            layout: Layout::of(&text),
-            zone: Zone::Utc,
-            text: None,
-        }
-        .keeping(&text)
+        Self::read(&text, value.naive_utc(), Zone::Utc, 0)
     }
 }
 
@@ -284,29 +284,14 @@ impl FromStr for Timestamp {
             } else {
                 Zone::Offset
             };
-            return Ok(Self {
-                local: at.naive_local(),
-                // RFC 3339 offsets are whole minutes within a day.
-                offset_minutes: i16::try_from(seconds / 60).unwrap_or_default(),
-                layout: Layout::of(text),
-                zone,
-                text: None,
-            }
-            .keeping(text));
+            // RFC 3339 offsets are whole minutes within a day.
+            let minutes = i16::try_from(seconds / 60).unwrap_or_default();
+            return Ok(Self::read(text, at.naive_local(), zone, minutes));
         }
         NAIVE_LAYOUTS
             .iter()
             .find_map(|layout| NaiveDateTime::parse_from_str(text, layout).ok())
-            .map(|local| {
-                Self {
-                    local,
-                    offset_minutes: 0,
-                    layout: Layout::of(text),
-                    zone: Zone::Local,
-                    text: None,
-                }
-                .keeping(text)
-            })
+            .map(|local| Self::read(text, local, Zone::Local, 0))
             .ok_or_else(|| TimestampParseError {
                 text: text.chars().take(QUOTED_TEXT_LIMIT).collect(),
             })
@@ -315,11 +300,13 @@ impl FromStr for Timestamp {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.text, self.spelled()) {
-            (Some(text), _) => f.write_str(&text.0),
-            (None, Some(spelled)) => f.write_str(spelled.as_str()),
+        if let Some(text) = &self.text {
+            return f.write_str(&text.0);
+        }
+        match self.spelled() {
+            Some(spelled) => f.write_str(spelled.as_str()),
             // Not reached: a value its layout cannot spell keeps its text.
-            (None, None) => write!(f, "{}", self.local.format("%Y-%m-%dT%H:%M:%S%.f")),
+            None => write!(f, "{}", self.local.format("%Y-%m-%dT%H:%M:%S%.f")),
         }
     }
 }
