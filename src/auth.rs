@@ -15,8 +15,24 @@ use tokio::time::Instant;
 use crate::error::TokenError;
 use crate::secret::Secret;
 
-/// Lifetime assumed when the token response gives none (the shortest EnKash documents).
+/// Lifetime assumed when the token response gives none, or one that cannot be a lifetime (zero
+/// or negative): the shortest EnKash documents.
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(300);
+
+/// Longest lifetime the client believes: a day (EnKash documents 86,399 s). A longer `expires_in`
+/// (up to `i64::MAX`, which would overflow a clock) is cut to this, so the token is renewed at
+/// least daily; a token the server revokes sooner is renewed after its 401.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The lifetime to cache a token for, from the `expires_in` the server sent: missing, zero or
+/// negative gives [`DEFAULT_TOKEN_LIFETIME`]; anything longer than [`MAX_TOKEN_LIFETIME`] is cut
+/// to it.
+pub fn token_lifetime(expires_in: Option<i64>) -> Duration {
+    match expires_in.and_then(|secs| u64::try_from(secs).ok()) {
+        None | Some(0) => DEFAULT_TOKEN_LIFETIME,
+        Some(secs) => Duration::from_secs(secs).min(MAX_TOKEN_LIFETIME),
+    }
+}
 
 /// Body of `POST /oauth/token`.
 ///
@@ -164,16 +180,20 @@ impl TokenCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<TokenResponse, TokenError>>,
     {
-        {
-            let mut current = self.write();
-            if current
-                .as_ref()
-                .is_some_and(|c| c.token.expose() == rejected)
-            {
-                *current = None;
-            }
-        }
+        self.forget(rejected);
         self.token(fetch).await
+    }
+
+    /// Drops `rejected` (refused with a 401) from the cache, so the next call fetches a new
+    /// token; a newer token is kept.
+    pub fn forget(&self, rejected: &str) {
+        let mut current = self.write();
+        if current
+            .as_ref()
+            .is_some_and(|c| c.token.expose() == rejected)
+        {
+            *current = None;
+        }
     }
 
     /// The renewal in progress, or a new one when the last has ended.
@@ -207,13 +227,14 @@ impl TokenCache {
                 http_status: Some(200),
                 message: "the token response has no access token".into(),
             })?;
-        let lifetime = response
-            .expires_in
-            .and_then(|secs| u64::try_from(secs).ok())
-            .map_or(DEFAULT_TOKEN_LIFETIME, Duration::from_secs);
+        let lifetime = token_lifetime(response.expires_in);
+        let now = Instant::now();
+        let renew_in = lifetime.saturating_sub(self.renewal_lead(lifetime));
         Ok(CachedToken {
             token: AccessToken::new(token)?,
-            renew_at: Instant::now() + lifetime.saturating_sub(self.renewal_lead(lifetime)),
+            // Cannot overflow (a day at most); checked all the same, since a panic here would
+            // take down the caller's task.
+            renew_at: now.checked_add(renew_in).unwrap_or(now),
         })
     }
 
@@ -245,6 +266,23 @@ mod tests {
                 !debug.contains("tok-1") && !debug.contains("ref-1"),
                 "{debug}"
             );
+        }
+    }
+
+    #[test]
+    fn any_expires_in_gives_a_lifetime_within_a_day() {
+        let table = [
+            (None, DEFAULT_TOKEN_LIFETIME),
+            (Some(0), DEFAULT_TOKEN_LIFETIME),
+            (Some(-5), DEFAULT_TOKEN_LIFETIME),
+            (Some(i64::MIN), DEFAULT_TOKEN_LIFETIME),
+            (Some(1), Duration::from_secs(1)),
+            (Some(86_399), Duration::from_secs(86_399)),
+            (Some(1_000_000_000_000), MAX_TOKEN_LIFETIME),
+            (Some(i64::MAX), MAX_TOKEN_LIFETIME),
+        ];
+        for (expires_in, lifetime) in table {
+            assert_eq!(token_lifetime(expires_in), lifetime, "{expires_in:?}");
         }
     }
 

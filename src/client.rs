@@ -64,8 +64,16 @@ impl Client {
     /// # Ok::<(), enkash::Error>(())
     /// ```
     pub fn from_config(config: Config) -> Result<Client, Error> {
+        config.check_ranges()?;
+        let base_url = config.environment.base_url().to_owned();
         let http = reqwest::Client::builder()
+            // EnKash documents no redirect: a 3XX is an error (`Error::Redirected`), so a token
+            // form or a money-moving body never goes anywhere but the base URL.
+            .redirect(reqwest::redirect::Policy::none())
+            // HTTPS only, unless the base URL itself is plain HTTP (a sandbox, a local test).
+            .https_only(reqwest::Url::parse(&base_url).is_ok_and(|url| url.scheme() == "https"))
             .connect_timeout(config.timeouts.connect)
+            .pool_idle_timeout(config.pool_idle_timeout)
             // Every attempt's timeout; the attempt loop (hooks.rs) only shortens it.
             .timeout(config.timeouts.attempt)
             .user_agent(config.user_agent.clone())
@@ -75,7 +83,6 @@ impl Client {
                     "cannot build the HTTP client: {err}"
                 )))
             })?;
-        let base_url = config.environment.base_url().to_owned();
         let state = ClientState {
             shared: Arc::new(Shared {
                 tokens: TokenCache::new(config.token_refresh_margin),
@@ -101,7 +108,19 @@ impl Client {
     /// Returns [`Resolution::WentThrough`] when the bill exists and
     /// [`Resolution::DidNotGoThrough`] on EnKash's documented "No utility payment found"; any
     /// other failure leaves the outcome unknown and is returned as the error.
+    ///
+    /// An empty or blank `reference_id` is refused with [`Error::InvalidRequest`] before anything
+    /// is sent: no lookup could settle a call by it.
     pub async fn resolve_by_reference_id(&self, reference_id: &str) -> Result<Resolution, Error> {
+        if reference_id.trim().is_empty() {
+            return Err(Error::InvalidRequest(Box::new(
+                crate::error::ValidationError {
+                    operation: Some("get_utility_bill_by_reference_id"),
+                    field: Some("referenceId".into()),
+                    rule: "required: an empty or blank referenceId identifies no bill".into(),
+                },
+            )));
+        }
         match self
             .get_utility_bill_by_reference_id()
             .reference_id(reference_id)

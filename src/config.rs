@@ -135,6 +135,9 @@ pub struct Config {
     pub token_refresh_margin: Duration,
     /// Largest response body the client reads; a larger one is an error, not an allocation.
     pub max_response_bytes: usize,
+    /// How long an idle pooled connection is kept for reuse. Below the idle timeouts of common
+    /// load balancers (60 s and more), so the client drops a connection before they close it.
+    pub pool_idle_timeout: Duration,
 }
 
 impl fmt::Debug for Config {
@@ -147,6 +150,7 @@ impl fmt::Debug for Config {
             .field("user_agent", &self.user_agent)
             .field("token_refresh_margin", &self.token_refresh_margin)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("pool_idle_timeout", &self.pool_idle_timeout)
             .finish()
     }
 }
@@ -156,6 +160,9 @@ pub const DEFAULT_USER_AGENT: &str = concat!("enkash-rust/", env!("CARGO_PKG_VER
 
 /// Default [`Config::max_response_bytes`]: 16 MiB, far above any documented response.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Default [`Config::pool_idle_timeout`]: 15 s.
+pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(15);
 
 impl Config {
     /// A builder with defaults for everything but the credentials.
@@ -174,6 +181,7 @@ impl Config {
     /// | `ENKASH_CONNECT_TIMEOUT_MS`, `ENKASH_ATTEMPT_TIMEOUT_MS`, `ENKASH_TOTAL_TIMEOUT_MS` | timeouts | 5000, 30000, 60000 |
     /// | `ENKASH_MAX_ATTEMPTS` | attempts per safe call (1 turns retries off) | 3 |
     /// | `ENKASH_USER_AGENT` | `User-Agent` | `enkash-rust/<version>` |
+    /// | `ENKASH_POOL_IDLE_TIMEOUT_MS` | how long an idle connection is kept | 15000 |
     pub fn from_env() -> Result<Config, Error> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -232,7 +240,11 @@ impl Config {
                     .with_connect(millis("ENKASH_CONNECT_TIMEOUT_MS", defaults.connect)?)
                     .with_attempt(millis("ENKASH_ATTEMPT_TIMEOUT_MS", defaults.attempt)?)
                     .with_total(millis("ENKASH_TOTAL_TIMEOUT_MS", defaults.total)?),
-            );
+            )
+            .pool_idle_timeout(millis(
+                "ENKASH_POOL_IDLE_TIMEOUT_MS",
+                DEFAULT_POOL_IDLE_TIMEOUT,
+            )?);
         if let Some(attempts) = lookup("ENKASH_MAX_ATTEMPTS") {
             let attempts = attempts
                 .trim()
@@ -261,6 +273,7 @@ pub struct ConfigBuilder {
     user_agent: String,
     token_refresh_margin: Duration,
     max_response_bytes: usize,
+    pool_idle_timeout: Duration,
 }
 
 impl Default for ConfigBuilder {
@@ -273,6 +286,7 @@ impl Default for ConfigBuilder {
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             token_refresh_margin: Duration::from_secs(60),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
         }
     }
 }
@@ -327,6 +341,12 @@ impl ConfigBuilder {
         self
     }
 
+    /// See [`Config::pool_idle_timeout`] (default 15 s).
+    pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.pool_idle_timeout = timeout;
+        self
+    }
+
     /// Checks and builds the configuration.
     pub fn build(self) -> Result<Config, Error> {
         let credentials = self
@@ -350,10 +370,7 @@ impl ConfigBuilder {
                 "base URL `{base_url}` must be http or https"
             )));
         }
-        if self.timeouts.attempt.is_zero() || self.timeouts.total.is_zero() {
-            return Err(config_error("timeouts must be longer than zero"));
-        }
-        Ok(Config {
+        let config = Config {
             environment: self.environment,
             credentials,
             timeouts: self.timeouts,
@@ -361,7 +378,55 @@ impl ConfigBuilder {
             user_agent: self.user_agent,
             token_refresh_margin: self.token_refresh_margin,
             max_response_bytes: self.max_response_bytes,
-        })
+            pool_idle_timeout: self.pool_idle_timeout,
+        };
+        config.check_ranges()?;
+        Ok(config)
+    }
+}
+
+/// Longest timeout, backoff or refresh margin the client accepts: a day. A longer one is surely
+/// a mistake, and adding it to a clock could overflow.
+pub const MAX_DURATION_SETTING: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Most attempts per call the client accepts.
+pub const MAX_ATTEMPTS_SETTING: u32 = 100;
+
+impl Config {
+    /// Refuses settings out of range, naming the setting: timeouts of zero or over
+    /// [`MAX_DURATION_SETTING`], backoffs and the refresh margin over it, more than
+    /// [`MAX_ATTEMPTS_SETTING`] attempts, a response limit of zero. The fields are public, so
+    /// [`crate::Client::from_config`] checks again.
+    pub fn check_ranges(&self) -> Result<(), Error> {
+        let durations = [
+            ("timeouts.connect", self.timeouts.connect, false),
+            ("timeouts.attempt", self.timeouts.attempt, false),
+            ("timeouts.total", self.timeouts.total, false),
+            ("retry.initial_backoff", self.retry.initial_backoff(), true),
+            ("retry.max_backoff", self.retry.max_backoff(), true),
+            ("token_refresh_margin", self.token_refresh_margin, true),
+            ("pool_idle_timeout", self.pool_idle_timeout, true),
+        ];
+        for (name, value, zero_allowed) in durations {
+            if value.is_zero() && !zero_allowed {
+                return Err(config_error(format!("{name} must be longer than zero")));
+            }
+            if value > MAX_DURATION_SETTING {
+                return Err(config_error(format!(
+                    "{name} is {value:?}; at most {MAX_DURATION_SETTING:?} is accepted"
+                )));
+            }
+        }
+        if self.retry.max_attempts() > MAX_ATTEMPTS_SETTING {
+            return Err(config_error(format!(
+                "retry.max_attempts is {}; at most {MAX_ATTEMPTS_SETTING} is accepted",
+                self.retry.max_attempts()
+            )));
+        }
+        if self.max_response_bytes == 0 {
+            return Err(config_error("max_response_bytes must be at least 1"));
+        }
+        Ok(())
     }
 }
 
@@ -425,6 +490,57 @@ mod tests {
         pairs.push(("ENKASH_TOTAL_TIMEOUT_MS", "soon"));
         let err = Config::from_lookup(lookup(&pairs)).unwrap_err();
         assert!(err.to_string().contains("ENKASH_TOTAL_TIMEOUT_MS"), "{err}");
+    }
+
+    #[test]
+    fn settings_out_of_range_are_refused_by_name() {
+        let base = || {
+            Config::builder().credentials(Credentials::new(
+                "CEKFOWV7UQ",
+                "client-secret-value",
+                "ops@example.com",
+                "password-value",
+            ))
+        };
+        let huge = Duration::MAX;
+        let cases = [
+            (
+                base().timeouts(Timeouts::default().with_total(huge)),
+                "invalid enkash configuration: timeouts.total is 18446744073709551615.999999999s; \
+                 at most 86400s is accepted",
+            ),
+            (
+                base().timeouts(Timeouts::default().with_connect(Duration::ZERO)),
+                "invalid enkash configuration: timeouts.connect must be longer than zero",
+            ),
+            (
+                base().retry(RetryPolicy::standard().with_max_backoff(huge)),
+                "invalid enkash configuration: retry.max_backoff is 18446744073709551615.999999999s; \
+                 at most 86400s is accepted",
+            ),
+            (
+                base().retry(RetryPolicy::standard().with_max_attempts(u32::MAX)),
+                "invalid enkash configuration: retry.max_attempts is 4294967295; at most 100 is \
+                 accepted",
+            ),
+            (
+                base().token_refresh_margin(huge),
+                "invalid enkash configuration: token_refresh_margin is \
+                 18446744073709551615.999999999s; at most 86400s is accepted",
+            ),
+            (
+                base().max_response_bytes(0),
+                "invalid enkash configuration: max_response_bytes must be at least 1",
+            ),
+        ];
+        for (builder, message) in cases {
+            assert_eq!(builder.build().unwrap_err().to_string(), message);
+        }
+        // The fields are public: a config changed after building is checked by the client.
+        let mut config = base().build().unwrap();
+        config.timeouts.attempt = huge;
+        let err = crate::Client::from_config(config).unwrap_err();
+        assert!(err.to_string().contains("timeouts.attempt"), "{err}");
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub(crate) struct CallFacts {
     pub invalid: Option<ValidationError>,
     pub token_error: Option<TokenError>,
     pub body_too_large: bool,
+    /// The last 401 carried an RFC 6750 `invalid_token` challenge.
+    pub refused_unread: bool,
 }
 
 #[derive(Debug, Default)]

@@ -48,6 +48,10 @@ pub enum Error {
     Config(ConfigError),
     /// An incoming webhook was refused (see [`crate::webhook::WebhookReceiver`]).
     Webhook(Box<crate::webhook::WebhookError>),
+    /// EnKash (or something in between) answered with a redirect (HTTP 3XX). EnKash documents
+    /// none, and the client never follows one: credentials and bodies go only to the configured
+    /// base URL.
+    Redirected(Box<RedirectError>),
 }
 
 /// What an error says about the call, for logs and metrics.
@@ -117,7 +121,17 @@ impl Error {
                 }),
                 ..ErrorMeta::default()
             },
+            Error::Redirected(redirect) => ErrorMeta {
+                operation: Some(redirect.operation),
+                http_status: Some(redirect.http_status),
+                ..ErrorMeta::default()
+            },
         }
+    }
+
+    /// The answer was a redirect, which the client does not follow.
+    pub fn is_redirect(&self) -> bool {
+        matches!(self, Error::Redirected(_))
     }
 
     /// The EnKash failure, when EnKash answered with one.
@@ -231,6 +245,7 @@ impl fmt::Display for Error {
             Error::InvalidRequest(invalid) => fmt::Display::fmt(invalid, f),
             Error::Config(config) => fmt::Display::fmt(config, f),
             Error::Webhook(webhook) => fmt::Display::fmt(webhook, f),
+            Error::Redirected(redirect) => fmt::Display::fmt(redirect, f),
         }
     }
 }
@@ -352,6 +367,10 @@ pub enum UnknownCause {
     ServerError,
     /// EnKash answered, but the answer could not be read.
     UnreadableAnswer,
+    /// HTTP 401 without proof that the request was refused unread (no RFC 6750
+    /// `error="invalid_token"` challenge), so it was not resent. The token is renewed for the
+    /// next call.
+    Unauthorized,
 }
 
 impl fmt::Display for UnknownCause {
@@ -361,6 +380,9 @@ impl fmt::Display for UnknownCause {
             UnknownCause::ConnectionLost => "the connection broke after the request was sent",
             UnknownCause::ServerError => "EnKash answered with a server error",
             UnknownCause::UnreadableAnswer => "EnKash's answer could not be read",
+            UnknownCause::Unauthorized => {
+                "HTTP 401 without a sign that the request was refused unread"
+            }
         })
     }
 }
@@ -461,6 +483,57 @@ pub enum TransportErrorKind {
     Timeout,
     /// The connection broke.
     ConnectionLost,
+}
+
+/// A redirect the client did not follow.
+///
+/// For a money-moving call the request reached something that answered: look the call up (by
+/// its `referenceId`) before sending it again, as after an unknown outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RedirectError {
+    /// The operation.
+    pub operation: &'static str,
+    /// HTTP status of the answer (301, 302, 303, 307, 308, ...).
+    pub http_status: u16,
+    /// Host (and port, when one is given) of the `Location` header, when it names one. The rest
+    /// of the URL is left out: it may carry tokens.
+    pub location_host: Option<String>,
+}
+
+impl RedirectError {
+    /// The redirect of `operation` answered with `status` and this `Location` header value.
+    pub(crate) fn new(operation: &'static str, http_status: u16, location: Option<&str>) -> Self {
+        let location_host = location
+            .and_then(|location| reqwest::Url::parse(location).ok())
+            .and_then(|url| {
+                let host = url.host_str()?.to_owned();
+                Some(match url.port() {
+                    Some(port) => format!("{host}:{port}"),
+                    None => host,
+                })
+            });
+        Self {
+            operation,
+            http_status,
+            location_host,
+        }
+    }
+}
+
+impl fmt::Display for RedirectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} was answered with a redirect (HTTP {}",
+            self.operation, self.http_status
+        )?;
+        match &self.location_host {
+            Some(host) => write!(f, " to {host}")?,
+            None => f.write_str(", no absolute Location")?,
+        }
+        f.write_str("), which the client does not follow")
+    }
 }
 
 /// No answer from EnKash.

@@ -8,8 +8,8 @@ use tracing::field::Empty;
 
 use crate::context::{CallContext, CallFacts};
 use crate::error::{
-    ApiError, DecodeError, Error, OutcomeUnknown, ResponseCode, TokenError, TransportError,
-    TransportErrorKind, UnknownCause, ValidationError, excerpt,
+    ApiError, DecodeError, Error, OutcomeUnknown, RedirectError, ResponseCode, TokenError,
+    TransportError, TransportErrorKind, UnknownCause, ValidationError, excerpt,
 };
 use crate::generated::builder;
 use crate::operation::{CallKind, OperationSpec, spec_of};
@@ -311,6 +311,15 @@ fn interpret<T: Envelope>(
         ) => Err(failure.no_answer(&err)),
         Err(Raw::UnexpectedResponse(response)) => {
             let status = response.status().as_u16();
+            if response.status().is_redirection() {
+                let location = response
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|value| value.to_str().ok());
+                return Err(Error::Redirected(Box::new(RedirectError::new(
+                    spec.id, status, location,
+                ))));
+            }
             failure.answered(status, None, None, None)
         }
     }
@@ -350,6 +359,11 @@ impl Failure<'_> {
             && let Some(token_error) = &self.facts.token_error
         {
             return Err(Error::Token(Box::new(token_error.clone())));
+        }
+        // A 401 on a call that changes state is an unknown outcome unless it proved the request
+        // was refused unread (and then it was resent once, so this is the second refusal).
+        if status == 401 && self.moves_state() && !self.facts.refused_unread {
+            return Err(self.unknown(UnknownCause::Unauthorized, Some(status)));
         }
         if status >= 500 && self.moves_state() {
             return Err(self.unknown(UnknownCause::ServerError, Some(status)));

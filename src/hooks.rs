@@ -17,7 +17,7 @@ use crate::error::{TokenError, ValidationError};
 use crate::execute::call_span;
 use crate::generated::Client;
 use crate::operation::{CallKind, LookupKey, OperationSpec, TOKEN_OPERATION, spec_of};
-use crate::retry::{AttemptOutcome, is_retryable, parse_retry_after};
+use crate::retry::{AttemptOutcome, is_retryable, parse_retry_after, refused_unread};
 use crate::types;
 
 type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<TokenResponse, TokenError>> + Send + 'a>>;
@@ -59,7 +59,10 @@ impl ClientHooks<crate::client::ClientState> for Client {
     async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
         let spec = spec_of(info.operation_id);
         let config = self.inner.config();
-        let deadline = Instant::now() + config.timeouts.total;
+        // The configuration caps the total at a day, so this cannot overflow; checked all the
+        // same, since a panic here would take down the caller's task.
+        let now = Instant::now();
+        let deadline = now.checked_add(config.timeouts.total).unwrap_or(now);
         let mut request = request;
         let mut reauthenticated = false;
         let mut attempt: u32 = 1;
@@ -86,10 +89,19 @@ impl ClientHooks<crate::client::ClientState> for Client {
                 return result;
             };
 
-            // A 401 means the request was refused unread: renew the token once and resend.
+            // A 401: renew the token once and resend, if resending is safe. A lookup always is;
+            // a call that changes state only with proof that the request was refused unread.
             if outcome == AttemptOutcome::Status(401) && spec.needs_token() && !reauthenticated {
-                reauthenticated = true;
                 let rejected = bearer_of(&next).unwrap_or_default();
+                let proven = result
+                    .as_ref()
+                    .is_ok_and(|response| refused_unread(response.headers()));
+                CallContext::record(|facts| facts.refused_unread = proven);
+                if spec.kind != CallKind::Lookup && !proven {
+                    self.inner.tokens().forget(&rejected);
+                    return result;
+                }
+                reauthenticated = true;
                 match self
                     .inner
                     .tokens()
@@ -117,7 +129,10 @@ impl ClientHooks<crate::client::ClientState> for Client {
             let Some(wait) = config.retry.backoff(retries_used, retry_after) else {
                 return result;
             };
-            if Instant::now() + wait >= deadline {
+            if Instant::now()
+                .checked_add(wait)
+                .is_none_or(|end| end >= deadline)
+            {
                 return result;
             }
             tracing::debug!(operation = spec.id, attempt, ?outcome, ?wait, "retrying");

@@ -74,6 +74,16 @@ impl RetryPolicy {
         self.max_attempts
     }
 
+    /// Backoff before the first retry.
+    pub fn initial_backoff(&self) -> Duration {
+        self.initial_backoff
+    }
+
+    /// Longest backoff.
+    pub fn max_backoff(&self) -> Duration {
+        self.max_backoff
+    }
+
     /// The wait before retry number `retry` (1 for the first retry), or `None` when the server's
     /// `Retry-After` is longer than this policy waits.
     pub(crate) fn backoff(&self, retry: u32, retry_after: Option<Duration>) -> Option<Duration> {
@@ -86,7 +96,9 @@ impl RetryPolicy {
             .saturating_mul(1 << exponent)
             .min(self.max_backoff);
         Some(if self.jitter {
-            computed.mul_f64(fastrand::f64())
+            // Not `mul_f64`, which panics where the product rounds past `Duration::MAX`.
+            Duration::try_from_secs_f64(computed.as_secs_f64() * fastrand::f64())
+                .unwrap_or(computed)
         } else {
             computed
         })
@@ -116,6 +128,30 @@ pub(crate) fn is_retryable(kind: CallKind, outcome: AttemptOutcome) -> bool {
     }
 }
 
+/// Whether a 401 proves the request was refused unread: an RFC 6750 challenge
+/// `WWW-Authenticate: Bearer ... error="invalid_token"` (the token was expired, revoked or
+/// malformed). A bare 401 proves nothing: a proxy or a server may have acted on the request first.
+pub(crate) fn refused_unread(headers: &reqwest::header::HeaderMap) -> bool {
+    headers
+        .get_all(reqwest::header::WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(is_invalid_token_challenge)
+}
+
+fn is_invalid_token_challenge(challenge: &str) -> bool {
+    let Some((scheme, params)) = challenge.trim_start().split_once(' ') else {
+        return false;
+    };
+    scheme.eq_ignore_ascii_case("bearer")
+        && params.split(',').any(|param| {
+            param.split_once('=').is_some_and(|(name, value)| {
+                name.trim().eq_ignore_ascii_case("error")
+                    && value.trim().trim_matches('"') == "invalid_token"
+            })
+        })
+}
+
 /// Reads a `Retry-After` header: delay-seconds or an HTTP date.
 pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
@@ -129,6 +165,32 @@ pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_invalid_token_challenge_proves_a_401_unread() {
+        let table = [
+            (r#"Bearer error="invalid_token""#, true),
+            (
+                r#"Bearer realm="enkash", error="invalid_token", error_description="expired""#,
+                true,
+            ),
+            (r#"bearer error=invalid_token"#, true),
+            (r#"Bearer realm="enkash""#, false),
+            (r#"Bearer error="insufficient_scope""#, false),
+            (r#"Basic realm="oauth2/client""#, false),
+            ("", false),
+        ];
+        for (challenge, proven) in table {
+            let mut headers = reqwest::header::HeaderMap::new();
+            if !challenge.is_empty() {
+                headers.insert(
+                    reqwest::header::WWW_AUTHENTICATE,
+                    challenge.parse().unwrap(),
+                );
+            }
+            assert_eq!(refused_unread(&headers), proven, "{challenge}");
+        }
+    }
     use AttemptOutcome::*;
     use CallKind::*;
 

@@ -139,16 +139,23 @@ async fn the_token_is_renewed_before_it_expires() {
 async fn a_401_causes_one_reauthentication_and_one_resend() {
     let server = Server::start(3600, |seen: &Seen, _| {
         if seen.header("authorization") == Some("Bearer tok-1") {
-            return Action::json(
+            return Action::Reply(
                 401,
-                json!({"response_code": 1, "response_message": "invalid token"}),
+                vec![
+                    ("content-type", "application/json".into()),
+                    (
+                        "www-authenticate",
+                        r#"Bearer realm="enkash", error="invalid_token""#.into(),
+                    ),
+                ],
+                json!({"response_code": 1, "response_message": "invalid token"}).to_string(),
             );
         }
         Action::ok(bill("UTIL-1", "REF-1"))
     })
     .await;
     let client = client(&server);
-    // A money-moving call too: a 401 means the request was refused unread.
+    // A money-moving call too: RFC 6750's `invalid_token` says the request was refused unread.
     let created = client
         .create_bill()
         .body(create_request(Some("REF-401")))
@@ -158,6 +165,40 @@ async fn a_401_causes_one_reauthentication_and_one_resend() {
     assert_eq!(created.utility_enkash_id.as_deref(), Some("UTIL-1"));
     assert_eq!(server.token_requests(), 2);
     assert_eq!(server.count(CREATE_PATH), 2);
+}
+
+#[tokio::test]
+async fn a_bare_401_on_a_money_moving_call_is_an_unknown_outcome_not_a_resend() {
+    let server = Server::start(3600, |seen: &Seen, _| {
+        if seen.header("authorization") == Some("Bearer tok-1") {
+            return Action::json(
+                401,
+                json!({"response_code": 1, "response_message": "Unauthorized"}),
+            );
+        }
+        Action::ok(bill("UTIL-1", "REF-1"))
+    })
+    .await;
+    let client = client(&server);
+    let err = client
+        .create_bill()
+        .body(create_request(Some("REF-BARE-401")))
+        .execute()
+        .await
+        .unwrap_err();
+    let unknown = err.outcome_unknown().expect("an unknown outcome");
+    assert_eq!(unknown.cause, UnknownCause::Unauthorized);
+    assert_eq!(unknown.http_status, Some(401));
+    assert_eq!(unknown.reference_id(), Some("REF-BARE-401"));
+    assert_eq!(server.count(CREATE_PATH), 1, "not resent");
+    // The refused token is dropped: the next call gets a new one and goes through.
+    client
+        .get_utility_bill_status()
+        .utility_enkash_id("UTIL-1")
+        .execute()
+        .await
+        .unwrap();
+    assert_eq!(server.token_requests(), 2);
 }
 
 #[tokio::test]

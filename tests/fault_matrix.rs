@@ -72,7 +72,19 @@ enum Fault {
     HugeBody,
     /// Headers, then one byte of body every 200 ms; the attempt timeout is 1 s.
     DripFeed,
+    /// The token answer gives `expires_in: i64::MAX` (a clock would overflow).
+    HugeTokenLifetime,
+    /// HTTP 307 to another port on plain `http://`.
+    Redirect,
+    /// The data call is refused 401 without `WWW-Authenticate` (no proof it was unread).
+    BareUnauthorized,
+    /// The server keeps connections alive and closes them after 100 ms idle; the call comes
+    /// 400 ms after the warm-up, on what the pool kept.
+    IdleClosedKeepAlive,
 }
+
+/// Where the redirect of `Fault::Redirect` points.
+const REDIRECT_TARGET: &str = "http://127.0.0.1:9/elsewhere";
 
 impl Fault {
     /// Faults of the listener itself: the token is obtained first (a warm-up lookup), then the
@@ -82,6 +94,7 @@ impl Fault {
             Fault::ConnectionRefused => Some(Mode::Closed),
             Fault::ResetBeforeRequest => Some(Mode::CloseUnread),
             Fault::ConnectTimeout => Some(Mode::Stall),
+            Fault::IdleClosedKeepAlive => Some(Mode::Serve),
             _ => None,
         }
     }
@@ -104,8 +117,25 @@ impl Fault {
     /// The answer to a data call (not the token call).
     fn answer(self, seen: &Seen) -> Scripted {
         let action = match self {
-            Fault::ConnectionRefused | Fault::ResetBeforeRequest | Fault::ConnectTimeout => {
-                success()
+            Fault::ConnectionRefused
+            | Fault::ResetBeforeRequest
+            | Fault::ConnectTimeout
+            | Fault::HugeTokenLifetime
+            | Fault::IdleClosedKeepAlive => success(),
+            Fault::Redirect => Action::Reply(
+                307,
+                vec![("location", REDIRECT_TARGET.to_owned())],
+                String::new(),
+            ),
+            Fault::BareUnauthorized => {
+                if seen.header("authorization") == Some(format!("Bearer {}", token(1)).as_str()) {
+                    Action::json(
+                        401,
+                        json!({"response_code": 1, "response_message": "Unauthorized"}),
+                    )
+                } else {
+                    success()
+                }
             }
             Fault::ResetAfterRequest => Action::Drop,
             Fault::ReadTimeout => Action::Delay(Duration::from_secs(2), Box::new(success())),
@@ -155,9 +185,18 @@ impl Fault {
             Fault::TokenRefused | Fault::TokenServerError => success(),
             Fault::TokenExpiredMidFlight => {
                 if seen.header("authorization") == Some(format!("Bearer {}", token(1)).as_str()) {
-                    Action::json(
+                    Action::Reply(
                         401,
-                        json!({"response_code": 1, "response_message": "invalid token"}),
+                        vec![
+                            ("content-type", "application/json".into()),
+                            (
+                                "www-authenticate",
+                                r#"Bearer error="invalid_token", error_description="expired""#
+                                    .into(),
+                            ),
+                        ],
+                        json!({"response_code": 1, "response_message": "invalid token"})
+                            .to_string(),
                     )
                 } else {
                     success()
@@ -198,7 +237,7 @@ impl Fault {
                 json!({
                     "access_token": token(n + 1),
                     "token_type": "bearer",
-                    "expires_in": 3600,
+                    "expires_in": if self == Fault::HugeTokenLifetime { i64::MAX } else { 3600 },
                     "scope": "read write trust",
                 }),
             ),
@@ -324,6 +363,8 @@ enum Expect {
     Decode(u16),
     /// `Error::Token` with this HTTP status.
     Token(Option<u16>),
+    /// `Error::Redirected` with this HTTP status, naming the `Location` host.
+    Redirect(u16),
 }
 
 impl Expect {
@@ -339,6 +380,10 @@ impl Expect {
             (Expect::Transport(kind), Err(Error::Transport(transport))) => transport.kind == kind,
             (Expect::Decode(status), Err(Error::Decode(decode))) => decode.http_status == status,
             (Expect::Token(status), Err(Error::Token(token))) => token.http_status == status,
+            (Expect::Redirect(status), Err(Error::Redirected(redirect))) => {
+                redirect.http_status == status
+                    && redirect.location_host.as_deref() == Some("127.0.0.1:9")
+            }
             _ => false,
         }
     }
@@ -350,8 +395,10 @@ struct Row {
     fault: Fault,
     lookup: (Expect, usize),
     money: (Expect, usize),
-    /// Token requests the lookup causes (the money-moving call causes the same).
+    /// Token requests the lookup causes (the money-moving call causes the same, unless
+    /// `money_tokens` says otherwise).
     tokens: usize,
+    money_tokens: usize,
 }
 
 const fn row(fault: Fault, lookup: (Expect, usize), money: (Expect, usize), tokens: usize) -> Row {
@@ -360,10 +407,27 @@ const fn row(fault: Fault, lookup: (Expect, usize), money: (Expect, usize), toke
         lookup,
         money,
         tokens,
+        money_tokens: tokens,
     }
 }
 
-use Expect::{Api, Decode, Token, Transport, Unknown};
+/// A row whose money-moving call causes another number of token requests than its lookup.
+const fn row_tokens(
+    fault: Fault,
+    lookup: (Expect, usize),
+    money: (Expect, usize),
+    (tokens, money_tokens): (usize, usize),
+) -> Row {
+    Row {
+        fault,
+        lookup,
+        money,
+        tokens,
+        money_tokens,
+    }
+}
+
+use Expect::{Api, Decode, Redirect, Token, Transport, Unknown};
 use TransportErrorKind as Kind;
 use UnknownCause as Cause;
 
@@ -396,6 +460,10 @@ const MATRIX: &[Row] = &[
     row(Fault::TokenExpiredMidFlight, (Expect::Ok, 2), (Expect::Ok, 2), 2),
     row(Fault::HugeBody, (Decode(200), 1), (Unknown(Cause::UnreadableAnswer, Some(200)), 1), 1),
     row(Fault::DripFeed, (Transport(Kind::Timeout), ATTEMPTS), (Unknown(Cause::Timeout, None), 1), 1),
+    row(Fault::HugeTokenLifetime, (Expect::Ok, 1), (Expect::Ok, 1), 1),
+    row(Fault::Redirect, (Redirect(307), 1), (Redirect(307), 1), 1),
+    row_tokens(Fault::BareUnauthorized, (Expect::Ok, 2), (Unknown(Cause::Unauthorized, Some(401)), 1), (2, 1)),
+    row(Fault::IdleClosedKeepAlive, (Expect::Ok, 1), (Expect::Ok, 1), 1),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -417,7 +485,11 @@ struct Observed {
 }
 
 fn client(server: &RawServer, fault: Fault) -> Client {
-    let config = Config::builder()
+    Client::from_config(config(server, fault).build().unwrap()).unwrap()
+}
+
+fn config(server: &RawServer, fault: Fault) -> enkash::config::ConfigBuilder {
+    Config::builder()
         .base_url(&server.base_url)
         .credentials(Credentials::new(
             CLIENT_ID,
@@ -434,9 +506,6 @@ fn client(server: &RawServer, fault: Fault) -> Client {
         )
         .timeouts(fault.timeouts())
         .max_response_bytes(BODY_LIMIT)
-        .build()
-        .unwrap();
-    Client::from_config(config).unwrap()
 }
 
 /// Applies `fault` to one `call` against a fresh server and client.
@@ -454,6 +523,9 @@ async fn run(fault: Fault, call: Call, reference: &str) -> Observed {
         }
     })
     .await;
+    if fault == Fault::IdleClosedKeepAlive {
+        server.keep_alive(Some(Duration::from_millis(100)));
+    }
     let client = client(&server, fault);
     if let Some(mode) = fault.mode() {
         // Get the token while the listener still answers, on another path.
@@ -464,6 +536,11 @@ async fn run(fault: Fault, call: Call, reference: &str) -> Observed {
             .await
             .expect("the warm-up lookup succeeds");
         server.set_mode(mode).await;
+        if fault == Fault::IdleClosedKeepAlive {
+            // Long enough for the server to close the pooled connection.
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            assert_eq!(server.connections(), 1, "the warm-up used one connection");
+        }
     }
     let started = std::time::Instant::now();
     let result = call.send(&client, reference).await;
@@ -522,10 +599,15 @@ fn check(
     {
         wrong.push(format!("{what}: took {:?}", observed.elapsed));
     }
-    if observed.tokens != row.tokens {
+    let tokens = if call == Call::Lookup {
+        row.tokens
+    } else {
+        row.money_tokens
+    };
+    if observed.tokens != tokens {
         wrong.push(format!(
-            "{what}: {} token requests, expected {}",
-            observed.tokens, row.tokens
+            "{what}: {} token requests, expected {tokens}",
+            observed.tokens
         ));
     }
     wrong
@@ -539,6 +621,42 @@ static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// keeping their order.
 async fn concurrently<T>(runs: impl IntoIterator<Item = impl Future<Output = T>>) -> Vec<T> {
     futures::stream::iter(runs).buffered(6).collect().await
+}
+
+#[tokio::test]
+async fn the_pool_drops_idle_connections_after_its_own_timeout() {
+    let server = RawServer::start(|seen, n| {
+        if seen.path == TOKEN_PATH {
+            Fault::IdleClosedKeepAlive.token_answer(n)
+        } else {
+            Scripted::Action(success())
+        }
+    })
+    .await;
+    server.keep_alive(Some(Duration::from_secs(10)));
+    let mut connections = Vec::new();
+    for pool_idle in [
+        enkash::config::DEFAULT_POOL_IDLE_TIMEOUT,
+        Duration::from_millis(50),
+    ] {
+        let before = server.connections();
+        let fault = Fault::IdleClosedKeepAlive;
+        let client = Client::from_config(
+            config(&server, fault)
+                .pool_idle_timeout(pool_idle)
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+        for _ in 0..2 {
+            Call::Lookup.send(&client, "unused").await.unwrap();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        connections.push(server.connections() - before);
+    }
+    // The default keeps one connection for the token and both calls; with 50 ms the pool drops
+    // it in the 300 ms pause, and the second call opens another.
+    assert_eq!(connections, [1, 2]);
 }
 
 #[test]
@@ -593,7 +711,7 @@ async fn no_fault_makes_a_money_moving_request_arrive_twice() {
     // Every unknown-outcome fault, on every money-moving operation of the Bill Payment tag.
     assert_eq!(
         results.len(),
-        4 * 13,
+        4 * 14,
         "rows with an unknown outcome changed"
     );
     for (row, call, reference, observed) in results {
@@ -713,6 +831,12 @@ impl Fault {
             Fault::TokenExpiredMidFlight => "Token expired mid-flight (401, then renewed)".into(),
             Fault::HugeBody => "1 MiB body, limit 64 KiB".into(),
             Fault::DripFeed => "Body dripped 1 byte / 200 ms, attempt timeout 1 s".into(),
+            Fault::HugeTokenLifetime => "Token answer with `expires_in` = `i64::MAX`".into(),
+            Fault::Redirect => "HTTP 307 to `http://` on another port".into(),
+            Fault::BareUnauthorized => "HTTP 401 without `WWW-Authenticate`".into(),
+            Fault::IdleClosedKeepAlive => {
+                "Keep-alive connection closed by the server after 100 ms idle".into()
+            }
         }
     }
 }
@@ -731,6 +855,7 @@ impl Expect {
             Expect::Decode(http) => format!("`Decode` (HTTP {http})"),
             Expect::Token(Some(http)) => format!("`Token` (HTTP {http})"),
             Expect::Token(None) => "`Token` (no status)".into(),
+            Expect::Redirect(http) => format!("`Redirected` (HTTP {http}, `Location` host named)"),
         }
     }
 }
@@ -743,7 +868,10 @@ fn documented_table() -> Vec<String> {
         "|---|---|---|---|---|---|---|".to_owned(),
     ];
     for (i, row) in MATRIX.iter().enumerate() {
-        for (call, (expect, requests)) in [("lookup", row.lookup), ("money-moving", row.money)] {
+        for (call, (expect, requests), tokens) in [
+            ("lookup", row.lookup, row.tokens),
+            ("money-moving", row.money, row.money_tokens),
+        ] {
             let retried = match (expect, requests) {
                 (Expect::Transport(TransportErrorKind::Connect), _) => "resent (nothing had left)",
                 (_, 0) => "never sent",
@@ -761,7 +889,7 @@ fn documented_table() -> Vec<String> {
                 i + 1,
                 row.fault.label(),
                 expect.render(),
-                row.tokens,
+                tokens,
             ));
         }
     }

@@ -92,7 +92,8 @@ impl Reply {
         reply.challenge = Some(if scheme == "Basic" {
             "Basic realm=\"oauth2/client\""
         } else {
-            "Bearer realm=\"enkash\""
+            // RFC 6750: the token was refused unread, so a client may resend with a new one.
+            "Bearer realm=\"enkash\", error=\"invalid_token\""
         });
         reply
     }

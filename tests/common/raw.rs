@@ -1,7 +1,9 @@
 //! A scripted server on 127.0.0.1 for faults [`super::server::Server`] cannot make: raw bytes
 //! written with pauses (a truncated or dripping body), connections closed before the request is
 //! read, a listener that stops accepting (connect timeout) or goes away (connection refused).
-//! Every connection serves one request (`connection: close`).
+//! A connection serves one request (`connection: close`), unless keep-alive is on
+//! ([`RawServer::keep_alive`]): then it serves requests until it has been idle for a set time, as
+//! a load balancer closes idle connections.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -50,6 +52,8 @@ pub struct RawServer {
     unread: Arc<AtomicUsize>,
     mode: Arc<Mutex<Mode>>,
     fillers: Mutex<Vec<TcpStream>>,
+    keep_alive: Arc<Mutex<Option<Duration>>>,
+    connections: Arc<AtomicUsize>,
 }
 
 impl RawServer {
@@ -76,7 +80,10 @@ impl RawServer {
         let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
         let unread = Arc::new(AtomicUsize::new(0));
         let mode = Arc::new(Mutex::new(Mode::Serve));
+        let keep_alive: Arc<Mutex<Option<Duration>>> = Arc::default();
+        let connections = Arc::new(AtomicUsize::new(0));
         let (log, closed, current) = (seen.clone(), unread.clone(), mode.clone());
+        let (idle, accepted_count) = (keep_alive.clone(), connections.clone());
         tokio::spawn(async move {
             loop {
                 let now = *current.lock().unwrap();
@@ -100,8 +107,10 @@ impl RawServer {
                     drop(stream);
                     continue;
                 }
+                accepted_count.fetch_add(1, Ordering::SeqCst);
                 let (handler, log) = (handler.clone(), log.clone());
-                tokio::spawn(async move { serve(stream, handler, log).await });
+                let idle = *idle.lock().unwrap();
+                tokio::spawn(async move { serve(stream, handler, log, idle).await });
             }
         });
         RawServer {
@@ -111,7 +120,20 @@ impl RawServer {
             unread,
             mode,
             fillers: Mutex::default(),
+            keep_alive,
+            connections,
         }
+    }
+
+    /// Keeps new connections open for more requests (`connection: keep-alive`), closing each
+    /// once it has been idle for `idle`; `None` goes back to one request per connection.
+    pub fn keep_alive(&self, idle: Option<Duration>) {
+        *self.keep_alive.lock().unwrap() = idle;
+    }
+
+    /// Connections accepted and served so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 
     /// Changes how new connections are treated. `Mode::Stall` also fills the accept queue, so
@@ -149,44 +171,64 @@ impl RawServer {
     }
 }
 
-async fn serve(mut stream: TcpStream, handler: Arc<Handler>, log: Arc<Mutex<Vec<Seen>>>) {
-    let Some(seen) = read_request(&mut stream).await else {
-        return;
-    };
-    let n = {
-        let mut log = log.lock().unwrap();
-        log.push(seen.clone());
-        log.iter().filter(|s| s.path == seen.path).count() - 1
-    };
-    let steps = match handler(&seen, n) {
-        Scripted::Raw(steps) => steps,
-        Scripted::Action(action) => action_steps(action),
-    };
-    for step in steps {
-        match step {
-            Step::Sleep(wait) => tokio::time::sleep(wait).await,
-            Step::Write(bytes) => {
-                if stream.write_all(&bytes).await.is_err() || stream.flush().await.is_err() {
-                    return;
+async fn serve(
+    mut stream: TcpStream,
+    handler: Arc<Handler>,
+    log: Arc<Mutex<Vec<Seen>>>,
+    keep_alive: Option<Duration>,
+) {
+    loop {
+        let read = read_request(&mut stream);
+        let seen = match keep_alive {
+            None => read.await,
+            // Idle for too long: close, as a load balancer does.
+            Some(idle) => tokio::time::timeout(idle, read).await.ok().flatten(),
+        };
+        let Some(seen) = seen else {
+            break;
+        };
+        let n = {
+            let mut log = log.lock().unwrap();
+            log.push(seen.clone());
+            log.iter().filter(|s| s.path == seen.path).count() - 1
+        };
+        let (steps, reusable) = match handler(&seen, n) {
+            Scripted::Raw(steps) => (steps, false),
+            Scripted::Action(action) => {
+                let reusable = keep_alive.is_some() && !matches!(action, Action::Drop);
+                (action_steps(action, reusable), reusable)
+            }
+        };
+        for step in steps {
+            match step {
+                Step::Sleep(wait) => tokio::time::sleep(wait).await,
+                Step::Write(bytes) => {
+                    if stream.write_all(&bytes).await.is_err() || stream.flush().await.is_err() {
+                        return;
+                    }
                 }
             }
+        }
+        if !reusable {
+            break;
         }
     }
     let _ = stream.shutdown().await;
 }
 
 /// The steps that carry out an [`Action`]; `Action::Drop` is no step at all.
-fn action_steps(action: Action) -> Vec<Step> {
+fn action_steps(action: Action, keep_alive: bool) -> Vec<Step> {
     match action {
         Action::Drop => Vec::new(),
         Action::Delay(wait, next) => {
             let mut steps = vec![Step::Sleep(wait)];
-            steps.extend(action_steps(*next));
+            steps.extend(action_steps(*next, keep_alive));
             steps
         }
         Action::Reply(status, headers, body) => {
+            let connection = if keep_alive { "keep-alive" } else { "close" };
             let mut head = format!(
-                "HTTP/1.1 {status} Status\r\ncontent-length: {}\r\nconnection: close\r\n",
+                "HTTP/1.1 {status} Status\r\ncontent-length: {}\r\nconnection: {connection}\r\n",
                 body.len()
             );
             for (name, value) in headers {
