@@ -63,6 +63,10 @@ fn extract_snapshot(path: &Path) -> Result<String, String> {
     Ok(body.to_owned())
 }
 
+#[cfg(feature = "codegen")]
+#[path = "build/operations.rs"]
+mod operations;
+
 #[cfg(not(feature = "codegen"))]
 mod codegen_or_not {
     pub fn generate() -> Result<String, String> {
@@ -119,7 +123,9 @@ mod codegen_or_not {
                 problems.join("\n  ")
             ));
         }
-        let spec: openapiv3::OpenAPI = serde_path_to_error::deserialize(value.clone())
+        let mut for_progenitor = value.clone();
+        crate::operations::plain_references(&mut for_progenitor);
+        let spec: openapiv3::OpenAPI = serde_path_to_error::deserialize(for_progenitor)
             .map_err(|err| format!("{SPEC}: at `{}`: {}", err.path(), err.inner()))?;
 
         let inner_type: proc_macro2::TokenStream = INNER_TYPE
@@ -167,6 +173,13 @@ mod codegen_or_not {
             },
             &mut file,
         );
+        let layer = crate::operations::generate(&value, &file).map_err(|problems| {
+            format!(
+                "{SPEC}: the client layer cannot be wired:\n  {}",
+                problems.join("\n  ")
+            )
+        })?;
+        file.items.extend(layer);
         Ok(format!(
             "// Generated from spec/enkash.yaml by build.rs with progenitor 0.15.1.\n\
              // Do not edit: change the spec and accept the snapshot (see README.md).\n\n{}",

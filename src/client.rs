@@ -115,7 +115,9 @@ impl Client {
         if reference_id.trim().is_empty() {
             return Err(Error::InvalidRequest(Box::new(
                 crate::error::ValidationError {
-                    operation: Some("get_utility_bill_by_reference_id"),
+                    operation: Some(
+                        crate::generated::operations::GET_UTILITY_BILL_BY_REFERENCE_ID.id,
+                    ),
                     field: Some("referenceId".into()),
                     rule: "required: an empty or blank referenceId identifies no bill".into(),
                 },

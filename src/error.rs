@@ -87,7 +87,7 @@ impl Error {
                 ..ErrorMeta::default()
             },
             Error::Token(token) => ErrorMeta {
-                operation: Some("oauth_token"),
+                operation: Some(crate::generated::operations::OAUTH_TOKEN.id),
                 http_status: token.http_status,
                 message: Some(&token.message),
                 ..ErrorMeta::default()

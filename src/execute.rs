@@ -11,8 +11,7 @@ use crate::error::{
     ApiError, DecodeError, Error, OutcomeUnknown, RedirectError, ResponseCode, TokenError,
     TransportError, TransportErrorKind, UnknownCause, ValidationError, excerpt,
 };
-use crate::generated::builder;
-use crate::operation::{CallKind, OperationSpec, spec_of};
+use crate::operation::{CallKind, OperationSpec};
 use crate::retry::AttemptOutcome;
 use crate::types;
 
@@ -43,58 +42,6 @@ pub(crate) trait Envelope {
     fn into_output(self) -> Option<Self::Output>;
 }
 
-macro_rules! envelopes {
-    ($($envelope:ident => $payload:ty $(, $required:ident)?;)*) => {$(
-        impl Envelope for types::$envelope {
-            type Output = $payload;
-            fn response_code(&self) -> i64 {
-                self.response_code
-            }
-            fn response_message(&self) -> Option<&str> {
-                self.response_message.as_deref()
-            }
-            fn into_output(self) -> Option<$payload> {
-                envelopes!(@payload self $($required)?)
-            }
-        }
-    )*};
-    (@payload $envelope:ident) => { $envelope.payload };
-    (@payload $envelope:ident always) => { Some($envelope.payload) };
-}
-
-envelopes! {
-    BillFetchEnvelope => types::BillFetchResponse;
-    UtilityPaymentV2Envelope => types::UtilityPaymentV2Response;
-    UtilityPaymentEnvelope => types::UtilityPaymentResponse;
-    BillAddEnvelope => types::BillAddResponse;
-    AddBillV2Envelope => types::AddBillV2Response;
-    // A search that matches nothing may leave the list out.
-    UtilityBillSearchEnvelope => Vec<types::UtilityPaymentV2Response>, always;
-    // Accounts Receivable: EnKash publishes no payload for most calls, so it may be absent.
-    ArEnvelope => Option<serde_json::Value>, always;
-    BulkUploadEnvelope => Option<serde_json::Map<String, serde_json::Value>>, always;
-    CustomerDeleteEnvelope => Option<String>, always;
-    InvoiceEnvelope => types::Invoice;
-    // Vendor Payment
-    // Acknowledgements; the outcome arrives by webhook. Most payloads are not published.
-    VendorAckEnvelope => Option<String>, always;
-    VendorEnvelope => Option<serde_json::Value>, always;
-    InvoiceStatusChangeEnvelope => Option<types::InvoiceStatusChangeResult>, always;
-}
-
-impl Envelope for types::ConfirmDebitEnvelope {
-    type Output = ();
-    fn response_code(&self) -> i64 {
-        self.response_code
-    }
-    fn response_message(&self) -> Option<&str> {
-        self.response_message.as_deref()
-    }
-    fn into_output(self) -> Option<()> {
-        Some(())
-    }
-}
-
 impl Envelope for crate::auth::TokenResponse {
     type Output = crate::auth::TokenResponse;
     fn response_code(&self) -> i64 {
@@ -108,76 +55,17 @@ impl Envelope for crate::auth::TokenResponse {
     }
 }
 
-/// Bridges a generated builder to its `send()` and operation id.
+/// Bridges a generated builder to its `send()` and its entry in the operation table.
 pub(crate) trait SendOutput: Sized + Send {
     type Body: Envelope + Send;
-    const OPERATION: &'static str;
+    const OPERATION: &'static OperationSpec;
     fn send(self) -> impl Future<Output = SendResult<Self::Body>> + Send;
 }
 
-macro_rules! operations {
-    ($($builder:ident => $operation:literal: $body:ty => $output:ty),* $(,)?) => {$(
-        impl SendOutput for builder::$builder<'_> {
-            type Body = $body;
-            const OPERATION: &'static str = $operation;
-            fn send(self) -> impl Future<Output = SendResult<$body>> + Send {
-                builder::$builder::send(self)
-            }
-        }
-
-        impl Execute for builder::$builder<'_> {
-            type Output = $output;
-            fn execute(self) -> impl Future<Output = Result<Self::Output, Error>> + Send {
-                run(self)
-            }
-        }
-    )*};
-}
-
-operations! {
-    OauthToken => "oauth_token": crate::auth::TokenResponse => crate::auth::TokenResponse,
-    FetchOrAddBillV0 => "fetch_or_add_bill_v0": types::BillFetchEnvelope => types::BillFetchResponse,
-    FetchCurrentBill => "fetch_current_bill": types::BillFetchEnvelope => types::BillFetchResponse,
-    CreateBill => "create_bill": types::UtilityPaymentV2Envelope => types::UtilityPaymentV2Response,
-    CreateBillWithoutFetchV0 => "create_bill_without_fetch_v0": types::BillAddEnvelope => types::BillAddResponse,
-    CreateBillWithoutFetch => "create_bill_without_fetch": types::AddBillV2Envelope => types::AddBillV2Response,
-    ConfirmDebit => "confirm_debit": types::ConfirmDebitEnvelope => (),
-    GetUtilityBillStatusV0 => "get_utility_bill_status_v0": types::UtilityPaymentEnvelope => types::UtilityPaymentResponse,
-    GetUtilityBillStatus => "get_utility_bill_status": types::UtilityPaymentV2Envelope => types::UtilityPaymentV2Response,
-    GetUtilityBillByReferenceIdV0 => "get_utility_bill_by_reference_id_v0": types::UtilityPaymentEnvelope => types::UtilityPaymentResponse,
-    GetUtilityBillByReferenceId => "get_utility_bill_by_reference_id": types::UtilityPaymentV2Envelope => types::UtilityPaymentV2Response,
-    SearchUtilityBills => "search_utility_bills": types::UtilityBillSearchEnvelope => Vec<types::UtilityPaymentV2Response>,
-    CreateCustomer => "create_customer": types::ArEnvelope => Option<serde_json::Value>,
-    SearchCustomer => "search_customer": types::ArEnvelope => Option<serde_json::Value>,
-    ActivateCustomer => "activate_customer": types::ArEnvelope => Option<serde_json::Value>,
-    CreateBulkCustomer => "create_bulk_customer": types::BulkUploadEnvelope => Option<serde_json::Map<String, serde_json::Value>>,
-    BulkUpdateCustomers => "bulk_update_customers": types::BulkUploadEnvelope => Option<serde_json::Map<String, serde_json::Value>>,
-    DeleteCustomerByCustomerId => "delete_customer_by_customer_id": types::CustomerDeleteEnvelope => Option<String>,
-    UpdateCustomer => "update_customer": types::ArEnvelope => Option<serde_json::Value>,
-    CreateInvoice => "create_invoice": types::ArEnvelope => Option<serde_json::Value>,
-    GetInvoice => "get_invoice": types::InvoiceEnvelope => types::Invoice,
-    UpdateInvoice => "update_invoice": types::InvoiceEnvelope => types::Invoice,
-    SearchCollectionInvoices => "search_collection_invoices": types::ArEnvelope => Option<serde_json::Value>,
-    InvoiceBulkUpload => "invoice_bulk_upload": types::BulkUploadEnvelope => Option<serde_json::Map<String, serde_json::Value>>,
-    DispatchInvoiceCollection => "dispatch_invoice_collection": types::ArEnvelope => Option<serde_json::Value>,
-    ConfirmInvoicePayment => "confirm_invoice_payment": types::ArEnvelope => Option<serde_json::Value>,
-    // Vendor Payment
-    InitiateEntityCheck => "initiate_entity_check": types::VendorAckEnvelope => Option<String>,
-    RegisterEntity => "register_entity": types::VendorEnvelope => Option<serde_json::Value>,
-    RegisterB2bId => "register_b2b_id": types::VendorEnvelope => Option<serde_json::Value>,
-    ConfirmInvoice => "confirm_invoice": types::VendorAckEnvelope => Option<String>,
-    ChangeInvoiceStatus => "change_invoice_status": types::InvoiceStatusChangeEnvelope => Option<types::InvoiceStatusChangeResult>,
-    PayInvoice => "pay_invoice": types::VendorEnvelope => Option<serde_json::Value>,
-    SendPurchaseOrder => "send_purchase_order": types::VendorEnvelope => Option<serde_json::Value>,
-    ConfirmPurchaseOrder => "confirm_purchase_order": types::VendorEnvelope => Option<serde_json::Value>,
-    ChangePurchaseOrderStatus => "change_purchase_order_status": types::VendorEnvelope => Option<serde_json::Value>,
-    SendCdNote => "send_cd_note": types::VendorEnvelope => Option<serde_json::Value>,
-    ConfirmCdNote => "confirm_cd_note": types::VendorEnvelope => Option<serde_json::Value>,
-    RequestFinancing => "request_financing": types::VendorEnvelope => Option<serde_json::Value>,
-}
-
-async fn run<B: SendOutput>(builder: B) -> Result<<B::Body as Envelope>::Output, Error> {
-    let spec = spec_of(B::OPERATION);
+/// Sends the request a generated builder made (`build.rs` writes this impl for each builder,
+/// see `crate::generated`) and returns the payload or a typed error.
+pub(crate) async fn run<B: SendOutput>(builder: B) -> Result<<B::Body as Envelope>::Output, Error> {
+    let spec = *B::OPERATION;
     let span = call_span(spec.id);
     let started = Instant::now();
     // Boxed: the generated future and its answer take kilobytes. Behind a pointer they are not
@@ -209,7 +97,8 @@ pub(crate) fn call_span(operation: &'static str) -> tracing::Span {
     )
 }
 
-type SendResult<T> = Result<ResponseValue<T>, progenitor_client::Error<types::ErrorEnvelope>>;
+pub(crate) type SendResult<T> =
+    Result<ResponseValue<T>, progenitor_client::Error<types::ErrorEnvelope>>;
 
 /// What `send()` returned, boxed: a decoded body takes kilobytes, and a pointer is what then
 /// travels through the task-local and tracing layers (see BENCHMARKS.md).
@@ -447,7 +336,7 @@ pub mod fuzzing {
     /// Reads an answer with this status and body the way a status lookup does, and returns the
     /// error message it gives (empty on success).
     pub fn read_answer(status: u16, body: &[u8]) -> String {
-        let spec = spec_of("get_utility_bill_status");
+        let spec = crate::generated::operations::GET_UTILITY_BILL_STATUS;
         let facts = CallFacts {
             last_outcome: Some(AttemptOutcome::Status(status)),
             ..CallFacts::default()

@@ -16,7 +16,8 @@ use crate::context::CallContext;
 use crate::error::{TokenError, ValidationError};
 use crate::execute::call_span;
 use crate::generated::Client;
-use crate::operation::{CallKind, LookupKey, OperationSpec, TOKEN_OPERATION, spec_of};
+use crate::generated::operations;
+use crate::operation::{CallKind, LookupKey, OperationSpec, spec_of};
 use crate::retry::{AttemptOutcome, is_retryable, parse_retry_after, refused_unread};
 use crate::types;
 
@@ -40,7 +41,7 @@ impl ClientHooks<crate::client::ClientState> for Client {
             return Ok(());
         }
         let checked =
-            crate::validate::check(spec.id, request).and_then(|()| check_reference(&spec, request));
+            crate::validate::check(&spec, request).and_then(|()| check_reference(&spec, request));
         if let Err(invalid) = checked {
             let message = invalid.to_string();
             CallContext::record(|facts| facts.invalid = Some(invalid));
@@ -147,7 +148,7 @@ impl ClientHooks<crate::client::ClientState> for Client {
 /// Requests a token with the configured credentials (boxed: it runs inside a hook of the same
 /// client, which makes the future recursive).
 fn fetch_token(client: &Client) -> TokenFuture<'_> {
-    let span = call_span(TOKEN_OPERATION);
+    let span = call_span(operations::OAUTH_TOKEN.id);
     let started = std::time::Instant::now();
     let fetch = async move {
         let credentials = &client.inner.config().credentials;
@@ -212,12 +213,16 @@ fn check_reference(spec: &OperationSpec, request: &Request) -> Result<(), Valida
         .and_then(|bytes| serde_json::from_slice(bytes).ok())
         .unwrap_or_default();
     match spec.lookup_key {
-        LookupKey::ReferenceId => {
-            let reference = body["referenceId"].as_str().unwrap_or_default().trim();
+        LookupKey::ReferenceId(pointer) => {
+            let reference = body
+                .pointer(pointer)
+                .and_then(|id| id.as_str())
+                .unwrap_or_default()
+                .trim();
             if reference.is_empty() {
                 return Err(ValidationError {
                     operation: Some(spec.id),
-                    field: Some("referenceId".into()),
+                    field: Some(pointer.trim_start_matches('/').replace('/', ".")),
                     rule: "required: a money-moving call needs a unique referenceId so an \
                            unknown outcome can be looked up"
                         .into(),
@@ -226,9 +231,10 @@ fn check_reference(spec: &OperationSpec, request: &Request) -> Result<(), Valida
             let reference = reference.to_owned();
             CallContext::record(|facts| facts.reference_id = Some(reference));
         }
-        LookupKey::UtilityPaymentIds => {
-            let ids = body["utilityPaymentIds"]
-                .as_array()
+        LookupKey::BillIds(pointer) => {
+            let ids = body
+                .pointer(pointer)
+                .and_then(|ids| ids.as_array())
                 .map(|ids| ids.iter().filter_map(|id| id.as_str().map(str::to_owned)))
                 .into_iter()
                 .flatten()

@@ -31,7 +31,7 @@ pub use execute::Execute;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub use execute::fuzzing;
-pub use generated::{Client, builder, types};
+pub use generated::{Client, builder, operations, types};
 pub use money::{Amount, Quantity};
 pub use retry::RetryPolicy;
 pub use secret::Secret;

@@ -1,5 +1,6 @@
 //! What the client must know about each operation: is it safe to repeat, does it move money,
-//! which field identifies it for a later lookup.
+//! which field identifies it for a later lookup. The spec says it (`x-call-kind`, `x-settle-by`);
+//! `build.rs` writes the table ([`OPERATIONS`]).
 
 /// How a call may be repeated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -15,144 +16,66 @@ pub enum CallKind {
     MoneyMoving,
 }
 
-/// The request field that identifies a money-moving call for a later lookup.
+/// The request field that identifies a money-moving call for a later lookup (`x-settle-by` in
+/// the spec), as a JSON pointer into the request body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum LookupKey {
+#[non_exhaustive]
+pub enum LookupKey {
     /// None.
     None,
-    /// `referenceId`; required, so an unknown outcome can always be resolved.
-    ReferenceId,
-    /// `utilityPaymentIds` (Confirm Debit): each bill is looked up by its id.
-    UtilityPaymentIds,
-    /// The caller-made id at this JSON pointer, which the response webhook echoes (Vendor
-    /// Payment: the payment's `objectId`, the financing request's `financingRequestId`).
+    /// A `referenceId`, looked up by itself; required, so an unknown outcome can always be
+    /// resolved.
+    ReferenceId(&'static str),
+    /// The ids of the bills the call acts on (Confirm Debit), each looked up by its id.
+    BillIds(&'static str),
+    /// A caller-made id that the response webhook echoes (Vendor Payment: the payment's
+    /// `objectId`, the financing request's `financingRequestId`).
     Echoed(&'static str),
 }
 
-/// One operation of the spec.
+/// How a call authenticates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct OperationSpec {
-    /// The generated operation id (snake_case).
+#[non_exhaustive]
+pub enum Auth {
+    /// HTTP Basic with the client id and secret (the token call).
+    Basic,
+    /// The bearer token (every other call).
+    Bearer,
+}
+
+/// One operation of the spec, as `build.rs` reads it (see `crate::operations`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OperationSpec {
+    /// The generated operation name (the spec's operationId in snake_case).
     pub id: &'static str,
+    /// HTTP method, upper case.
+    pub method: &'static str,
+    /// Path template, e.g. `/api/v2/utilityPayment/{utilityEnkashId}`.
+    pub path: &'static str,
+    /// `x-call-kind`.
     pub kind: CallKind,
+    /// `x-settle-by`.
     pub lookup_key: LookupKey,
+    /// Basic or bearer.
+    pub auth: Auth,
+    /// The bounds of its request values.
+    pub bounds: &'static [crate::validate::Bound],
 }
 
 impl OperationSpec {
     /// Every call but the token call carries the bearer token.
     pub fn needs_token(&self) -> bool {
-        self.id != TOKEN_OPERATION
+        self.auth == Auth::Bearer
     }
 }
 
-/// The token call's operation id.
-pub(crate) const TOKEN_OPERATION: &str = "oauth_token";
+/// Every operation of the spec, generated from it by `build.rs`.
+pub use crate::generated::operations::ALL as OPERATIONS;
 
-const fn spec(id: &'static str, kind: CallKind, lookup_key: LookupKey) -> OperationSpec {
-    OperationSpec {
-        id,
-        kind,
-        lookup_key,
-    }
-}
-
-/// Every operation in the spec. `tests/operations.rs` checks this list against the spec.
-pub(crate) const OPERATIONS: &[OperationSpec] = &[
-    spec(TOKEN_OPERATION, CallKind::Lookup, LookupKey::None),
-    spec("fetch_or_add_bill_v0", CallKind::Write, LookupKey::None),
-    spec("fetch_current_bill", CallKind::Lookup, LookupKey::None),
-    spec("create_bill", CallKind::MoneyMoving, LookupKey::ReferenceId),
-    spec(
-        "create_bill_without_fetch_v0",
-        CallKind::MoneyMoving,
-        LookupKey::ReferenceId,
-    ),
-    spec(
-        "create_bill_without_fetch",
-        CallKind::MoneyMoving,
-        LookupKey::ReferenceId,
-    ),
-    spec(
-        "confirm_debit",
-        CallKind::MoneyMoving,
-        LookupKey::UtilityPaymentIds,
-    ),
-    spec(
-        "get_utility_bill_status_v0",
-        CallKind::Lookup,
-        LookupKey::None,
-    ),
-    spec("get_utility_bill_status", CallKind::Lookup, LookupKey::None),
-    spec(
-        "get_utility_bill_by_reference_id_v0",
-        CallKind::Lookup,
-        LookupKey::None,
-    ),
-    spec(
-        "get_utility_bill_by_reference_id",
-        CallKind::Lookup,
-        LookupKey::None,
-    ),
-    spec("search_utility_bills", CallKind::Lookup, LookupKey::None),
-    // Accounts Receivable: records and notifications, no money leaves an account.
-    spec("create_customer", CallKind::Write, LookupKey::None),
-    spec("search_customer", CallKind::Lookup, LookupKey::None),
-    spec("activate_customer", CallKind::Write, LookupKey::None),
-    spec("create_bulk_customer", CallKind::Write, LookupKey::None),
-    spec("bulk_update_customers", CallKind::Write, LookupKey::None),
-    spec(
-        "delete_customer_by_customer_id",
-        CallKind::Write,
-        LookupKey::None,
-    ),
-    spec("update_customer", CallKind::Write, LookupKey::None),
-    spec("create_invoice", CallKind::Write, LookupKey::None),
-    spec("get_invoice", CallKind::Lookup, LookupKey::None),
-    spec("update_invoice", CallKind::Write, LookupKey::None),
-    spec(
-        "search_collection_invoices",
-        CallKind::Lookup,
-        LookupKey::None,
-    ),
-    spec("invoice_bulk_upload", CallKind::Write, LookupKey::None),
-    spec(
-        "dispatch_invoice_collection",
-        CallKind::Write,
-        LookupKey::None,
-    ),
-    spec("confirm_invoice_payment", CallKind::Write, LookupKey::None),
-    // Vendor Payment
-    // Every call is a message to the Bharat Connect network, answered by webhook: none is a lookup.
-    // No status enquiry is documented, so the money-moving ones have no lookup key; their outcome
-    // is settled from the response webhooks (Payment Response, Share Bid Request).
-    spec("initiate_entity_check", CallKind::Write, LookupKey::None),
-    spec("register_entity", CallKind::Write, LookupKey::None),
-    spec("register_b2b_id", CallKind::Write, LookupKey::None),
-    spec("confirm_invoice", CallKind::Write, LookupKey::None),
-    spec("change_invoice_status", CallKind::Write, LookupKey::None),
-    spec(
-        "pay_invoice",
-        CallKind::MoneyMoving,
-        LookupKey::Echoed("/payment/objectId"),
-    ),
-    spec("send_purchase_order", CallKind::Write, LookupKey::None),
-    spec("confirm_purchase_order", CallKind::Write, LookupKey::None),
-    spec(
-        "change_purchase_order_status",
-        CallKind::Write,
-        LookupKey::None,
-    ),
-    spec("send_cd_note", CallKind::Write, LookupKey::None),
-    spec("confirm_cd_note", CallKind::Write, LookupKey::None),
-    spec(
-        "request_financing",
-        CallKind::MoneyMoving,
-        LookupKey::Echoed("/financeRequest/financingRequestId"),
-    ),
-];
-
-/// The spec of an operation id. An id missing from the table is treated as money-moving: the
-/// safe assumption for a call nobody has classified.
+/// The spec of an operation by its generated name. A name missing from the table (which
+/// `build.rs` makes impossible for generated calls) is treated as money-moving: the safe
+/// assumption for a call nobody has classified.
 pub(crate) fn spec_of(id: &str) -> OperationSpec {
     OPERATIONS
         .iter()
@@ -160,12 +83,16 @@ pub(crate) fn spec_of(id: &str) -> OperationSpec {
         .copied()
         .unwrap_or(OperationSpec {
             id: "unclassified_operation",
+            method: "",
+            path: "",
             kind: CallKind::MoneyMoving,
             lookup_key: LookupKey::None,
+            auth: Auth::Bearer,
+            bounds: &[],
         })
 }
 
-/// The kind of every operation, by generated operation id (for tests and documentation).
+/// The kind of every operation, by generated operation name (for tests and documentation).
 pub fn call_kinds() -> impl Iterator<Item = (&'static str, CallKind)> {
     OPERATIONS.iter().map(|spec| (spec.id, spec.kind))
 }
@@ -176,8 +103,12 @@ mod tests {
 
     #[test]
     fn unknown_operations_are_treated_as_money_moving() {
+        use crate::generated::operations;
         assert_eq!(spec_of("something_new").kind, CallKind::MoneyMoving);
-        assert_eq!(spec_of("create_bill").lookup_key, LookupKey::ReferenceId);
-        assert!(!spec_of(TOKEN_OPERATION).needs_token());
+        assert_eq!(
+            spec_of(operations::CREATE_BILL.id).lookup_key,
+            LookupKey::ReferenceId("/referenceId")
+        );
+        assert!(!operations::OAUTH_TOKEN.needs_token());
     }
 }

@@ -9,6 +9,7 @@ use reqwest::Request;
 use rust_decimal::Decimal;
 
 use crate::error::ValidationError;
+use crate::operation::OperationSpec;
 
 /// Where a bounded value sits in a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,11 +29,11 @@ pub enum Measure {
     Items,
 }
 
-/// A bound on one value of one operation: inclusive limits, as decimal text.
+/// A bound on one value of one operation, as decimal text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Bound {
-    /// The generated operation id.
+    /// The generated operation name.
     pub operation: &'static str,
     /// Where the value is.
     pub place: Place,
@@ -42,90 +43,25 @@ pub struct Bound {
     pub min: Option<&'static str>,
     /// Upper limit, when there is one.
     pub max: Option<&'static str>,
+    /// The lower limit itself is out of bounds (`exclusiveMinimum`).
+    pub min_exclusive: bool,
+    /// The upper limit itself is out of bounds (`exclusiveMaximum`).
+    pub max_exclusive: bool,
 }
 
-const fn bound(
-    operation: &'static str,
-    place: Place,
-    measure: Measure,
-    min: Option<&'static str>,
-    max: Option<&'static str>,
-) -> Bound {
-    Bound {
-        operation,
-        place,
-        measure,
-        min,
-        max,
-    }
-}
+/// Every bound of the spec's requests (`minimum`, `maximum`, `exclusiveMinimum`,
+/// `exclusiveMaximum`, `minItems`, `maxItems` on request bodies and query parameters), generated
+/// from the spec by `build.rs`. The amount bounds of EnKash's field tables (`billNetAmount >= 1`,
+/// `baseAmount >= 0.1`) are written there as `allOf: [Amount]` with a `minimum`.
+pub use crate::generated::operations::BOUNDS;
 
-/// Every bound of the spec's requests, plus the bounds EnKash's field tables put on amounts
-/// (`billNetAmount >= 1`, `baseAmount >= 0.1`), which a `$ref` to `Amount` cannot carry in
-/// OpenAPI 3.0.
-pub const BOUNDS: &[Bound] = &[
-    bound(
-        "create_bill",
-        Place::Body("/billNetAmount"),
-        Measure::Value,
-        Some("1"),
-        None,
-    ),
-    bound(
-        "confirm_debit",
-        Place::Body("/utilityPaymentIds"),
-        Measure::Items,
-        Some("1"),
-        Some("1000"),
-    ),
-    bound(
-        "search_utility_bills",
-        Place::Body("/offset"),
-        Measure::Value,
-        Some("0"),
-        None,
-    ),
-    bound(
-        "search_utility_bills",
-        Place::Body("/limit"),
-        Measure::Value,
-        Some("1"),
-        Some("5000"),
-    ),
-    bound(
-        "search_customer",
-        Place::Query("offset"),
-        Measure::Value,
-        Some("0"),
-        None,
-    ),
-    bound(
-        "search_customer",
-        Place::Query("limit"),
-        Measure::Value,
-        Some("1"),
-        Some("50"),
-    ),
-    bound(
-        "search_collection_invoices",
-        Place::Query("offset"),
-        Measure::Value,
-        Some("0"),
-        None,
-    ),
-    bound(
-        "search_collection_invoices",
-        Place::Query("limit"),
-        Measure::Value,
-        Some("1"),
-        Some("5000"),
-    ),
-];
-
-/// Checks every bound of `operation` on the request about to be sent.
-pub(crate) fn check(operation: &'static str, request: &Request) -> Result<(), ValidationError> {
+/// Checks every bound of `operation` on the request about to be sent, and that no path parameter
+/// is empty or blank (`/referenceId/` or `/referenceId/%20` would name no record, and a lookup's
+/// answer to it could be mistaken for one).
+pub(crate) fn check(operation: &OperationSpec, request: &Request) -> Result<(), ValidationError> {
+    check_path(operation, request)?;
     let mut body = None;
-    for bound in BOUNDS.iter().filter(|b| b.operation == operation) {
+    for bound in operation.bounds {
         let (field, measured) = match bound.place {
             Place::Body(pointer) => {
                 let json = body.get_or_insert_with(|| {
@@ -160,14 +96,14 @@ pub(crate) fn check(operation: &'static str, request: &Request) -> Result<(), Va
         let below = bound
             .min
             .and_then(|m| m.parse::<Decimal>().ok())
-            .is_some_and(|m| measured < m);
+            .is_some_and(|m| measured < m || (bound.min_exclusive && measured == m));
         let above = bound
             .max
             .and_then(|m| m.parse::<Decimal>().ok())
-            .is_some_and(|m| measured > m);
+            .is_some_and(|m| measured > m || (bound.max_exclusive && measured == m));
         if below || above {
             return Err(ValidationError {
-                operation: Some(operation),
+                operation: Some(operation.id),
                 field: Some(field.to_owned()),
                 rule: describe(bound),
             });
@@ -181,10 +117,65 @@ fn describe(bound: &Bound) -> String {
         Measure::Items => "number of items",
         Measure::Value => "value",
     };
-    match (bound.min, bound.max) {
-        (Some(min), Some(max)) => format!("{what} must be from {min} to {max}"),
-        (Some(min), None) => format!("{what} must be at least {min}"),
-        (None, Some(max)) => format!("{what} must be at most {max}"),
-        (None, None) => format!("{what} is unbounded"),
+    match (
+        bound.min,
+        bound.max,
+        bound.min_exclusive || bound.max_exclusive,
+    ) {
+        (Some(min), Some(max), false) => format!("{what} must be from {min} to {max}"),
+        (Some(min), None, false) => format!("{what} must be at least {min}"),
+        (None, Some(max), false) => format!("{what} must be at most {max}"),
+        (min, max, _) => {
+            let mut rules = Vec::new();
+            if let Some(min) = min {
+                let word = if bound.min_exclusive {
+                    "more than"
+                } else {
+                    "at least"
+                };
+                rules.push(format!("{word} {min}"));
+            }
+            if let Some(max) = max {
+                let word = if bound.max_exclusive {
+                    "less than"
+                } else {
+                    "at most"
+                };
+                rules.push(format!("{word} {max}"));
+            }
+            format!("{what} must be {}", rules.join(" and "))
+        }
     }
+}
+
+/// Refuses a request whose URL has an empty or blank segment where the template has a
+/// `{parameter}`, naming the parameter.
+fn check_path(operation: &OperationSpec, request: &Request) -> Result<(), ValidationError> {
+    if !operation.path.contains('{') {
+        return Ok(());
+    }
+    let template: Vec<&str> = operation.path.trim_start_matches('/').split('/').collect();
+    let path = request.url().path();
+    // The base URL may have a path of its own: the template matches the last segments.
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let Some(offset) = segments.len().checked_sub(template.len()) else {
+        return Ok(());
+    };
+    for (expected, sent) in template.iter().zip(&segments[offset..]) {
+        let Some(name) = expected
+            .strip_prefix('{')
+            .and_then(|rest| rest.strip_suffix('}'))
+        else {
+            continue;
+        };
+        let decoded = percent_encoding::percent_decode_str(sent).decode_utf8_lossy();
+        if decoded.trim().is_empty() {
+            return Err(ValidationError {
+                operation: Some(operation.id),
+                field: Some(name.to_owned()),
+                rule: "required: an empty or blank path parameter names no record".into(),
+            });
+        }
+    }
+    Ok(())
 }

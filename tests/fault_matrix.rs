@@ -625,6 +625,7 @@ async fn concurrently<T>(runs: impl IntoIterator<Item = impl Future<Output = T>>
 
 #[tokio::test]
 async fn the_pool_drops_idle_connections_after_its_own_timeout() {
+    let _turn = SERIAL.lock().await;
     let server = RawServer::start(|seen, n| {
         if seen.path == TOKEN_PATH {
             Fault::IdleClosedKeepAlive.token_answer(n)

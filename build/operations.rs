@@ -1,0 +1,615 @@
+//! What the client layer knows about each operation, read from the spec and written as Rust next to
+//! the generated client: the operation table (`x-call-kind`, `x-settle-by`, path, bounds), the
+//! envelope wiring (`x-payload`) and the glue from each generated builder to the layer.
+//!
+//! Every problem names the spec path at fault.
+
+use serde_yaml::Value;
+
+/// `x-call-kind` on an operation: `lookup`, `write` or `money-moving`.
+pub const CALL_KIND: &str = "x-call-kind";
+/// `x-settle-by` on a money-moving operation: `{lookup: reference-id | bill-ids | webhook-echo,
+/// field: <JSON pointer into the request body>}`.
+pub const SETTLE_BY: &str = "x-settle-by";
+/// `x-payload` on an envelope schema: `required` (a success without it is an error), `as-sent`
+/// (the payload as decoded, possibly absent) or `ignored` (the call returns nothing).
+pub const PAYLOAD: &str = "x-payload";
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// One operation of the spec, as the layer needs it.
+struct Operation {
+    /// progenitor's name for it (the operationId in snake_case).
+    id: String,
+    method: String,
+    path: String,
+    kind: &'static str,
+    lookup_key: String,
+    basic_auth: bool,
+    bounds: Vec<String>,
+}
+
+/// The Rust items for the operation table, the envelopes and the builders, or the problems found.
+pub fn generate(spec: &Value, file: &syn::File) -> Result<Vec<syn::Item>, Vec<String>> {
+    let mut problems = Vec::new();
+    let operations = read_operations(spec, &mut problems);
+    let (envelopes, outputs) = envelope_impls(spec, file, &mut problems);
+    let builders = builder_impls(file, &operations, &outputs, &mut problems);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut code = String::new();
+    code.push_str(&operation_table(&operations));
+    // Payload types are named as in `types`, where the envelopes are.
+    code.push_str(&format!(
+        "/// The envelope of each answer (where its payload is and whether it must be there), and \
+         what each builder's call returns.\n\
+         mod layer {{\nuse super::{{builder, operations, types}};\nuse super::types::*;\n\
+         {envelopes}{builders}}}\n"
+    ));
+    syn::parse_file(&code)
+        .map(|parsed| parsed.items)
+        .map_err(|err| {
+            vec![format!(
+                "build/operations.rs produced unparsable code: {err}"
+            )]
+        })
+}
+
+fn read_operations(spec: &Value, problems: &mut Vec<String>) -> Vec<Operation> {
+    let mut operations = Vec::new();
+    let paths = spec.get("paths").and_then(Value::as_mapping);
+    for (path, item) in paths.into_iter().flatten() {
+        let path = path.as_str().unwrap_or("?");
+        for method in METHODS {
+            let Some(op) = item.get(method) else { continue };
+            let at = format!("paths.{path}.{method}");
+            let Some(operation_id) = op.get("operationId").and_then(Value::as_str) else {
+                continue; // check_conventions reports it
+            };
+            let kind = match op.get(CALL_KIND).and_then(Value::as_str) {
+                Some("lookup") => "Lookup",
+                Some("write") => "Write",
+                Some("money-moving") => "MoneyMoving",
+                Some(other) => {
+                    problems.push(format!(
+                        "{at}.{CALL_KIND}: `{other}` is not lookup, write or money-moving"
+                    ));
+                    continue;
+                }
+                None => {
+                    problems.push(format!(
+                        "{at}: {CALL_KIND} is missing (lookup, write or money-moving): the client \
+                         must know whether a call may be repeated"
+                    ));
+                    continue;
+                }
+            };
+            let lookup_key = match settle_by(op, &at) {
+                Ok(key) => key,
+                Err(problem) => {
+                    problems.push(problem);
+                    continue;
+                }
+            };
+            if kind == "MoneyMoving" && lookup_key == "LookupKey::None" {
+                problems.push(format!(
+                    "{at}: a money-moving operation needs {SETTLE_BY}, the request field an \
+                     unknown outcome is settled by"
+                ));
+            }
+            let id = snake_case(operation_id);
+            let bounds = bounds(spec, op, &id, &at, problems);
+            let basic_auth =
+                op.get("security")
+                    .and_then(Value::as_sequence)
+                    .is_some_and(|schemes| {
+                        schemes
+                            .iter()
+                            .any(|scheme| scheme.get("basicAuth").is_some())
+                    });
+            operations.push(Operation {
+                id,
+                method: method.to_uppercase(),
+                path: path.to_owned(),
+                kind,
+                lookup_key,
+                basic_auth,
+                bounds,
+            });
+        }
+    }
+    operations
+}
+
+fn settle_by(op: &Value, at: &str) -> Result<String, String> {
+    let Some(settle) = op.get(SETTLE_BY) else {
+        return Ok("LookupKey::None".to_owned());
+    };
+    let at = format!("{at}.{SETTLE_BY}");
+    let field = settle
+        .get("field")
+        .and_then(Value::as_str)
+        .filter(|field| field.starts_with('/'))
+        .ok_or_else(|| format!("{at}.field: a JSON pointer into the request body is required"))?;
+    let variant = match settle.get("lookup").and_then(Value::as_str) {
+        Some("reference-id") => "ReferenceId",
+        Some("bill-ids") => "BillIds",
+        Some("webhook-echo") => "Echoed",
+        other => {
+            return Err(format!(
+                "{at}.lookup: `{}` is not reference-id, bill-ids or webhook-echo",
+                other.unwrap_or("(missing)")
+            ));
+        }
+    };
+    Ok(format!("LookupKey::{variant}({field:?})"))
+}
+
+/// progenitor's operation name: `getUtilityBillStatusV0` -> `get_utility_bill_status_v0`.
+fn snake_case(operation_id: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in operation_id.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn const_name(id: &str) -> String {
+    id.to_uppercase()
+}
+
+// ---- bounds ----------------------------------------------------------------------------------
+
+/// The bounds of an operation's JSON body members (nested objects included) and query parameters:
+/// `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`, `minItems`, `maxItems`.
+fn bounds(spec: &Value, op: &Value, id: &str, at: &str, problems: &mut Vec<String>) -> Vec<String> {
+    let mut out = Vec::new();
+    let body = op
+        .get("requestBody")
+        .and_then(|body| body.get("content"))
+        .and_then(|content| content.get("application/json"))
+        .and_then(|media| media.get("schema"));
+    if let Some(schema) = body {
+        body_bounds(
+            spec,
+            schema,
+            id,
+            "",
+            &format!("{at}.requestBody"),
+            0,
+            &mut out,
+            problems,
+        );
+    }
+    for parameter in op
+        .get("parameters")
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+    {
+        let parameter = resolve(spec, parameter);
+        if parameter.get("in").and_then(Value::as_str) != Some("query") {
+            continue;
+        }
+        let Some(name) = parameter.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        if let Some(schema) = parameter.get("schema") {
+            let place = format!("Place::Query({name:?})");
+            push_bound(
+                resolve(spec, schema),
+                id,
+                &place,
+                &format!("{at}.parameters.{name}"),
+                &mut out,
+                problems,
+            );
+        }
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn body_bounds(
+    spec: &Value,
+    schema: &Value,
+    id: &str,
+    pointer: &str,
+    at: &str,
+    depth: usize,
+    out: &mut Vec<String>,
+    problems: &mut Vec<String>,
+) {
+    // Deep enough for every documented body; a cycle of `$ref`s stops here.
+    if depth > 8 {
+        return;
+    }
+    if !pointer.is_empty() {
+        let place = format!("Place::Body({pointer:?})");
+        push_bound(schema, id, &place, at, out, problems);
+    }
+    let schema = resolve(spec, schema);
+    if let Some(properties) = schema.get("properties").and_then(Value::as_mapping) {
+        for (name, property) in properties {
+            let Some(name) = name.as_str() else { continue };
+            let escaped = name.replace('~', "~0").replace('/', "~1");
+            body_bounds(
+                spec,
+                property,
+                id,
+                &format!("{pointer}/{escaped}"),
+                &format!("{at}.{name}"),
+                depth + 1,
+                out,
+                problems,
+            );
+        }
+    }
+}
+
+/// The bound a schema's own keywords (or those of the schema it references) set, if any.
+fn push_bound(
+    schema: &Value,
+    id: &str,
+    place: &str,
+    at: &str,
+    out: &mut Vec<String>,
+    problems: &mut Vec<String>,
+) {
+    let mut number = |key: &str| -> Option<String> {
+        match schema.get(key)? {
+            Value::Number(n) => Some(n.to_string()),
+            _ => {
+                problems.push(format!("{at}.{key}: must be a number"));
+                None
+            }
+        }
+    };
+    let flag = |key: &str| schema.get(key) == Some(&Value::Bool(true));
+    let text = |value: Option<String>| match value {
+        Some(value) => format!("Some({value:?})"),
+        None => "None".to_owned(),
+    };
+    let (min, max) = (number("minimum"), number("maximum"));
+    if min.is_some() || max.is_some() {
+        out.push(format!(
+            "Bound {{ operation: {id:?}, place: {place}, measure: Measure::Value, min: {}, max: {}, \
+             min_exclusive: {}, max_exclusive: {} }}",
+            text(min),
+            text(max),
+            flag("exclusiveMinimum"),
+            flag("exclusiveMaximum"),
+        ));
+    }
+    let (min, max) = (number("minItems"), number("maxItems"));
+    if min.is_some() || max.is_some() {
+        out.push(format!(
+            "Bound {{ operation: {id:?}, place: {place}, measure: Measure::Items, min: {}, max: {}, \
+             min_exclusive: false, max_exclusive: false }}",
+            text(min),
+            text(max),
+        ));
+    }
+}
+
+/// The schema a `$ref` points to (once; a local reference), or the value itself.
+fn resolve<'a>(spec: &'a Value, value: &'a Value) -> &'a Value {
+    let Some(target) = value.get("$ref").and_then(Value::as_str) else {
+        return value;
+    };
+    let mut found = spec;
+    for part in target.trim_start_matches("#/").split('/') {
+        match found.get(part) {
+            Some(next) => found = next,
+            None => return value,
+        }
+    }
+    found
+}
+
+// ---- the table -------------------------------------------------------------------------------
+
+fn operation_table(operations: &[Operation]) -> String {
+    let mut code = String::from(
+        "/// What the client layer knows about each operation, from the spec: its call kind \
+         (`x-call-kind`), the request field an unknown outcome is settled by (`x-settle-by`), its \
+         path and the bounds of its request (`minimum`, `maxItems`, ...).\n\
+         pub mod operations {\n\
+         use crate::operation::{Auth, CallKind, LookupKey, OperationSpec};\n\
+         use crate::validate::{Bound, Measure, Place};\n",
+    );
+    for op in operations {
+        let bounds = op.bounds.join(", ");
+        code.push_str(&format!(
+            "/// `{} {}`\npub const {}: OperationSpec = OperationSpec {{ id: {:?}, method: {:?}, \
+             path: {:?}, kind: CallKind::{}, lookup_key: crate::operation::{}, auth: Auth::{}, \
+             bounds: &[{bounds}] }};\n",
+            op.method,
+            op.path,
+            const_name(&op.id),
+            op.id,
+            op.method,
+            op.path,
+            op.kind,
+            op.lookup_key,
+            if op.basic_auth { "Basic" } else { "Bearer" },
+        ));
+    }
+    let all: Vec<String> = operations.iter().map(|op| const_name(&op.id)).collect();
+    code.push_str(&format!(
+        "/// Every operation of the spec, in its order.\npub const ALL: &[OperationSpec] = &[{}];\n",
+        all.join(", ")
+    ));
+    let bounds: Vec<String> = operations
+        .iter()
+        .flat_map(|op| op.bounds.iter().cloned())
+        .collect();
+    code.push_str(&format!(
+        "/// Every bound of the spec's requests.\npub const BOUNDS: &[Bound] = &[{}];\n}}\n",
+        bounds.join(", ")
+    ));
+    code
+}
+
+// ---- envelopes -------------------------------------------------------------------------------
+
+/// `impl Envelope` for every envelope schema marked `x-payload`, from the generated struct's
+/// `payload` field.
+fn envelope_impls(
+    spec: &Value,
+    file: &syn::File,
+    problems: &mut Vec<String>,
+) -> (String, std::collections::BTreeMap<String, String>) {
+    let mut outputs = std::collections::BTreeMap::new();
+    let schemas = spec
+        .get("components")
+        .and_then(|c| c.get("schemas"))
+        .and_then(Value::as_mapping);
+    let mut code = String::new();
+    for (name, schema) in schemas.into_iter().flatten() {
+        let Some(name) = name.as_str() else { continue };
+        let Some(mode) = schema.get(PAYLOAD) else {
+            continue;
+        };
+        let at = format!("#/components/schemas/{name}/{PAYLOAD}");
+        let Some(field) = payload_type(file, name) else {
+            problems.push(format!(
+                "{at}: the generated `types::{name}` has no `payload` field (is `payload` a property?)"
+            ));
+            continue;
+        };
+        let (output, body) = match mode.as_str() {
+            Some("required") => match option_inner(&field) {
+                Some(inner) => (inner, "self.payload"),
+                None => (field.clone(), "Some(self.payload)"),
+            },
+            Some("as-sent") => (field.clone(), "Some(self.payload)"),
+            Some("ignored") => ("()".to_owned(), "Some(())"),
+            _ => {
+                problems.push(format!("{at}: must be required, as-sent or ignored"));
+                continue;
+            }
+        };
+        outputs.insert(format!("types::{name}"), output.clone());
+        code.push_str(&format!(
+            "impl crate::execute::Envelope for types::{name} {{\n\
+             type Output = {output};\n\
+             fn response_code(&self) -> i64 {{ self.response_code }}\n\
+             fn response_message(&self) -> Option<&str> {{ self.response_message.as_deref() }}\n\
+             fn into_output(self) -> Option<{output}> {{ {body} }}\n}}\n"
+        ));
+    }
+    (code, outputs)
+}
+
+/// The type of `payload` in the generated struct `types::<name>`, as Rust source.
+fn payload_type(file: &syn::File, name: &str) -> Option<String> {
+    let types = file.items.iter().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == "types" => module.content.as_ref(),
+        _ => None,
+    })?;
+    types.1.iter().find_map(|item| match item {
+        syn::Item::Struct(item) if item.ident == name => item.fields.iter().find_map(|field| {
+            let ident = field.ident.as_ref()?;
+            (ident == "payload").then(|| type_source(&field.ty))
+        }),
+        _ => None,
+    })
+}
+
+fn type_source(ty: &syn::Type) -> String {
+    let file: syn::File = syn::parse_quote!(type T = #ty;);
+    prettyplease::unparse(&file)
+        .trim()
+        .trim_start_matches("type T = ")
+        .trim_end_matches(';')
+        .to_owned()
+}
+
+/// `T` of `::std::option::Option<T>`.
+fn option_inner(source: &str) -> Option<String> {
+    let ty: syn::Type = syn::parse_str(source).ok()?;
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(inner) => Some(type_source(inner)),
+        _ => None,
+    }
+}
+
+// ---- builders --------------------------------------------------------------------------------
+
+/// `impl SendOutput` and `impl Execute` for every generated builder, tied to its entry in the
+/// operation table.
+fn builder_impls(
+    file: &syn::File,
+    operations: &[Operation],
+    outputs: &std::collections::BTreeMap<String, String>,
+    problems: &mut Vec<String>,
+) -> String {
+    let Some(builders) = file.items.iter().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == "builder" => module.content.as_ref(),
+        _ => None,
+    }) else {
+        problems.push("progenitor generated no `builder` module".to_owned());
+        return String::new();
+    };
+    let mut code = String::new();
+    for item in &builders.1 {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        let syn::Type::Path(self_ty) = &*block.self_ty else {
+            continue;
+        };
+        let Some(builder) = self_ty.path.segments.last().map(|s| s.ident.to_string()) else {
+            continue;
+        };
+        let Some(send) = block.items.iter().find_map(|item| match item {
+            syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
+            _ => None,
+        }) else {
+            continue;
+        };
+        let Some(body) = success_type(&send.sig.output) else {
+            problems.push(format!("builder::{builder}::send: unexpected return type"));
+            continue;
+        };
+        let Some(id) = operation_id(send) else {
+            problems.push(format!("builder::{builder}::send: no operation id"));
+            continue;
+        };
+        if !operations.iter().any(|op| op.id == id) {
+            problems.push(format!(
+                "builder::{builder}: operation `{id}` is not in the table"
+            ));
+            continue;
+        }
+        let spec = const_name(&id);
+        // An answer that is no envelope (the token call's) is returned as it is.
+        let output = outputs.get(&body).cloned().unwrap_or_else(|| body.clone());
+        code.push_str(&format!(
+            "impl crate::execute::SendOutput for builder::{builder}<'_> {{\n\
+             type Body = {body};\n\
+             const OPERATION: &'static crate::operation::OperationSpec = &operations::{spec};\n\
+             fn send(self) -> impl ::std::future::Future<Output = crate::execute::SendResult<{body}>> + Send {{ builder::{builder}::send(self) }}\n}}\n\
+             impl crate::execute::Execute for builder::{builder}<'_> {{\n\
+             type Output = {output};\n\
+             fn execute(self) -> impl ::std::future::Future<Output = ::std::result::Result<Self::Output, crate::Error>> + Send {{ crate::execute::run(self) }}\n}}\n"
+        ));
+    }
+    code
+}
+
+/// `T` of `Result<ResponseValue<T>, Error<E>>`.
+fn success_type(output: &syn::ReturnType) -> Option<String> {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let result = generic_args(ty)?;
+    let syn::GenericArgument::Type(value) = result.first()? else {
+        return None;
+    };
+    let inner = generic_args(value)?;
+    let syn::GenericArgument::Type(body) = inner.first()? else {
+        return None;
+    };
+    Some(type_source(body))
+}
+
+fn generic_args(
+    ty: &syn::Type,
+) -> Option<&syn::punctuated::Punctuated<syn::GenericArgument, syn::token::Comma>> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    match &path.path.segments.last()?.arguments {
+        syn::PathArguments::AngleBracketed(args) => Some(&args.args),
+        _ => None,
+    }
+}
+
+/// The `operation_id` of the `OperationInfo` that `send` builds.
+fn operation_id(send: &syn::ImplItemFn) -> Option<String> {
+    struct Find(Option<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_field_value(&mut self, field: &'ast syn::FieldValue) {
+            if let syn::Member::Named(name) = &field.member
+                && name == "operation_id"
+                && let syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(text),
+                    ..
+                }) = &field.expr
+            {
+                self.0 = Some(text.value());
+            }
+            syn::visit::visit_field_value(self, field);
+        }
+    }
+    let mut find = Find(None);
+    syn::visit::Visit::visit_impl_item_fn(&mut find, send);
+    find.0
+}
+
+// ---- what progenitor sees ----------------------------------------------------------------------
+
+/// Keywords a property may set beside `allOf: [{$ref}]` to bound a referenced schema.
+const BOUND_KEYWORDS: [&str; 5] = [
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "description",
+];
+
+/// Turns `{allOf: [{$ref: X}], minimum: 1}` into `{$ref: X}` everywhere. OpenAPI 3.0 ignores
+/// keywords beside a bare `$ref`, so a bound on a referenced schema (`billNetAmount`, an `Amount`
+/// of at least 1) is written this way; typify would make a new `f64` type of it. The layer checks
+/// the bound from the operation table instead, and the field keeps the referenced Rust type.
+pub fn plain_references(value: &mut Value) {
+    match value {
+        Value::Mapping(map) => {
+            let single_ref = map
+                .get("allOf")
+                .and_then(Value::as_sequence)
+                .filter(|items| items.len() == 1)
+                .and_then(|items| items[0].get("$ref"))
+                .cloned();
+            let only_bounds = map.keys().all(|key| {
+                key.as_str()
+                    .is_some_and(|key| key == "allOf" || BOUND_KEYWORDS.contains(&key))
+            });
+            if let Some(target) = single_ref
+                && only_bounds
+            {
+                let mut plain = serde_yaml::Mapping::new();
+                plain.insert(Value::from("$ref"), target);
+                *map = plain;
+                return;
+            }
+            for (_, child) in map.iter_mut() {
+                plain_references(child);
+            }
+        }
+        Value::Sequence(items) => items.iter_mut().for_each(plain_references),
+        _ => {}
+    }
+}
