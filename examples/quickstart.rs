@@ -113,13 +113,22 @@ async fn run() -> Result<(), String> {
         return Ok(());
     }
 
+    // A fetch answer without a biller id or an amount is no bill to pay: never pay a default.
+    let company_biller_id = bill
+        .company_biller_id
+        .clone()
+        .ok_or("the fetch gave no companyBillerId")?;
+    let amount = bill
+        .billnetamount
+        .or(bill.bill_amount)
+        .ok_or("the fetch gave no amount")?;
     let reference_id = format!("QS-{}", chrono::Utc::now().format("%Y%m%d%H%M%S%3f"));
     step(&format!("create the bill with referenceId {reference_id}"));
     let create = types::CreateBillRequest::builder()
         .reference_id(Some(reference_id.clone()))
-        .company_biller_id(bill.company_biller_id.clone().unwrap_or_default())
-        .bill_amount(bill.bill_amount.unwrap_or_default())
-        .bill_net_amount(bill.billnetamount.or(bill.bill_amount).unwrap_or_default())
+        .company_biller_id(company_biller_id)
+        .bill_amount(amount)
+        .bill_net_amount(amount)
         .bill_number(bill.bill_number.clone())
         .bill_id(bill.bill_id.clone())
         .validation_id(bill.validation_id.clone());

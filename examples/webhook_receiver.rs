@@ -79,15 +79,22 @@ async fn run() -> Result<(), String> {
         .execute()
         .await
         .map_err(|e| e.to_string())?;
+    let company_biller_id = bill
+        .company_biller_id
+        .ok_or("the fetch gave no companyBillerId")?;
+    let amount = bill
+        .billnetamount
+        .or(bill.bill_amount)
+        .ok_or("the fetch gave no amount")?;
     let reference_id = format!("WH-{}", chrono::Utc::now().format("%Y%m%d%H%M%S%3f"));
     let created = client
         .create_bill()
         .body(
             types::CreateBillRequest::builder()
                 .reference_id(Some(reference_id.clone()))
-                .company_biller_id(bill.company_biller_id.clone().unwrap_or_default())
-                .bill_amount(bill.bill_amount.unwrap_or_default())
-                .bill_net_amount(bill.billnetamount.or(bill.bill_amount).unwrap_or_default()),
+                .company_biller_id(company_biller_id)
+                .bill_amount(amount)
+                .bill_net_amount(amount),
         )
         .execute()
         .await

@@ -115,9 +115,9 @@ impl std::fmt::Debug for AccessToken {
 
 /// A token and when to renew it.
 #[derive(Debug, Clone)]
-struct CachedToken {
+pub(crate) struct CachedToken {
     token: AccessToken,
-    renew_at: Instant,
+    pub(crate) renew_at: Instant,
 }
 
 /// One renewal, shared by every call that found the token stale while it ran. Its outcome,
@@ -219,7 +219,7 @@ impl TokenCache {
         self.current.write().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn cache(&self, response: TokenResponse) -> Result<CachedToken, TokenError> {
+    pub(crate) fn cache(&self, response: TokenResponse) -> Result<CachedToken, TokenError> {
         let token = response
             .access_token
             .filter(|token| !token.is_empty())

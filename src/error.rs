@@ -10,9 +10,10 @@
 //!     Err(err) if err.is_duplicate_reference_id() => println!("already created"),
 //!     Err(enkash::Error::OutcomeUnknown(unknown)) => {
 //!         // Do not resend: look the bill up first.
-//!         let reference = unknown.reference_id().unwrap_or_default().to_owned();
-//!         let resolution = client.resolve_by_reference_id(&reference).await;
-//!         println!("{resolution:?}");
+//!         if let Some(reference) = unknown.reference_id() {
+//!             let resolution = client.resolve_by_reference_id(reference).await;
+//!             println!("{resolution:?}");
+//!         }
 //!     }
 //!     Err(err) => eprintln!("{err} ({:?})", err.meta()),
 //! }

@@ -333,6 +333,19 @@ fn transport_message(err: &reqwest::Error) -> String {
 pub mod fuzzing {
     use super::*;
 
+    /// Reads a token answer the way the client does and caches it; returns how long until the
+    /// token would be renewed (`None` when the answer is refused).
+    pub fn token_renewal(body: &[u8]) -> Option<std::time::Duration> {
+        let response: crate::auth::TokenResponse = serde_json::from_slice(body).ok()?;
+        let cache = crate::auth::TokenCache::new(std::time::Duration::from_secs(60));
+        let cached = cache.cache(response).ok()?;
+        Some(
+            cached
+                .renew_at
+                .saturating_duration_since(tokio::time::Instant::now()),
+        )
+    }
+
     /// Reads an answer with this status and body the way a status lookup does, and returns the
     /// error message it gives (empty on success).
     pub fn read_answer(status: u16, body: &[u8]) -> String {

@@ -168,6 +168,39 @@ async fn a_401_causes_one_reauthentication_and_one_resend() {
 }
 
 #[tokio::test]
+async fn blank_ids_are_refused_with_no_request_sent() {
+    let server = Server::start(3600, |_, _| Action::ok(bill("UTIL-1", "REF-1"))).await;
+    let client = client(&server);
+    for blank in ["", "   "] {
+        let err = client.resolve_by_reference_id(blank).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid request to get_utility_bill_by_reference_id: field `referenceId`: required: \
+             an empty or blank referenceId identifies no bill"
+        );
+        let err = client
+            .get_utility_bill_status()
+            .utility_enkash_id(blank)
+            .execute()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid request to get_utility_bill_status: field `utilityEnkashId`: required: an \
+             empty or blank path parameter names no record"
+        );
+        let err = client
+            .get_invoice()
+            .invoice_id(blank)
+            .execute()
+            .await
+            .unwrap_err();
+        assert!(err.is_invalid_request(), "{err}");
+    }
+    assert!(server.seen().is_empty(), "{:?}", server.seen());
+}
+
+#[tokio::test]
 async fn a_bare_401_on_a_money_moving_call_is_an_unknown_outcome_not_a_resend() {
     let server = Server::start(3600, |seen: &Seen, _| {
         if seen.header("authorization") == Some("Bearer tok-1") {
