@@ -173,7 +173,7 @@ mod codegen_or_not {
             },
             &mut file,
         );
-        let layer = crate::operations::generate(&value, &file).map_err(|problems| {
+        let layer = crate::operations::generate(&value, &mut file).map_err(|problems| {
             format!(
                 "{SPEC}: the client layer cannot be wired:\n  {}",
                 problems.join("\n  ")
@@ -312,25 +312,6 @@ mod codegen_or_not {
                         binding.mutability = None;
                     }
                 }
-            }
-        }
-
-        /// Answers are decoded by `crate::hooks::response_value`, which reads the body the
-        /// attempt loop already read, instead of progenitor's `ResponseValue::from_response`.
-        fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
-            syn::visit_mut::visit_expr_call_mut(self, call);
-            let syn::Expr::Path(func) = &mut *call.func else {
-                return;
-            };
-            let segments = &func.path.segments;
-            let decodes = segments.len() >= 2
-                && segments[segments.len() - 2].ident == "ResponseValue"
-                && segments[segments.len() - 1].ident == "from_response";
-            if decodes {
-                // Any turbofish on `from_response` stays on `response_value`.
-                let mut last = func.path.segments[segments.len() - 1].clone();
-                last.ident = syn::parse_quote!(response_value);
-                func.path = syn::parse_quote!(crate::hooks::#last);
             }
         }
 

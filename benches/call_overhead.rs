@@ -14,7 +14,7 @@ mod support;
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
-use enkash::{Client, Execute, types};
+use enkash::{Client, types};
 use futures::StreamExt;
 use serde::Deserialize;
 use support::{LoopbackServer, STATUS_ID, median, micros, percentile};
@@ -105,7 +105,7 @@ async fn one_call(caller: Caller, sdk: &Client, raw: &RawClient) {
         Caller::Sdk => sdk
             .get_utility_bill_status()
             .utility_enkash_id(STATUS_ID)
-            .execute()
+            .send()
             .await
             .expect("SDK call"),
         Caller::Raw => raw.get_status().await.expect("raw call"),

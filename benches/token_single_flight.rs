@@ -11,7 +11,7 @@ mod support;
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
-use enkash::{Client, Execute};
+use enkash::Client;
 use futures::StreamExt;
 use support::{LoopbackServer, STATUS_ID, median, micros, percentile};
 
@@ -29,7 +29,7 @@ async fn burst(client: &Client) -> Vec<Duration> {
             let bill = client
                 .get_utility_bill_status()
                 .utility_enkash_id(STATUS_ID)
-                .execute()
+                .send()
                 .await
                 .expect("call");
             assert_eq!(bill.utility_enkash_id.as_deref(), Some(STATUS_ID));

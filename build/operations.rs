@@ -31,12 +31,13 @@ struct Operation {
     bounds: Vec<String>,
 }
 
-/// The Rust items for the operation table, the envelopes and the builders, or the problems found.
-pub fn generate(spec: &Value, file: &syn::File) -> Result<Vec<syn::Item>, Vec<String>> {
+/// Reshapes each builder's `send()` into the call pipeline's, and returns the Rust items for the
+/// operation table and the envelopes, or the problems found.
+pub fn generate(spec: &Value, file: &mut syn::File) -> Result<Vec<syn::Item>, Vec<String>> {
     let mut problems = Vec::new();
     let operations = read_operations(spec, &mut problems);
     let (envelopes, outputs) = envelope_impls(spec, file, &mut problems);
-    let builders = builder_impls(file, &operations, &outputs, &mut problems);
+    reshape_sends(file, &operations, &outputs, &mut problems);
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -44,10 +45,8 @@ pub fn generate(spec: &Value, file: &syn::File) -> Result<Vec<syn::Item>, Vec<St
     code.push_str(&operation_table(&operations));
     // Payload types are named as in `types`, where the envelopes are.
     code.push_str(&format!(
-        "/// The envelope of each answer (where its payload is and whether it must be there), and \
-         what each builder's call returns.\n\
-         mod layer {{\nuse super::{{builder, operations, types}};\nuse super::types::*;\n\
-         {envelopes}{builders}}}\n"
+        "/// The envelope of each answer: where its payload is and whether it must be there.\n\
+         mod envelopes {{\nuse super::types;\nuse super::types::*;\n{envelopes}}}\n"
     ));
     syn::parse_file(&code)
         .map(|parsed| parsed.items)
@@ -402,7 +401,7 @@ fn envelope_impls(
         };
         outputs.insert(format!("types::{name}"), output.clone());
         code.push_str(&format!(
-            "impl crate::execute::Envelope for types::{name} {{\n\
+            "impl crate::answer::Envelope for types::{name} {{\n\
              type Output = {output};\n\
              fn response_code(&self) -> i64 {{ self.response_code }}\n\
              fn response_message(&self) -> Option<&str> {{ self.response_message.as_deref() }}\n\
@@ -455,25 +454,31 @@ fn option_inner(source: &str) -> Option<String> {
     }
 }
 
-// ---- builders --------------------------------------------------------------------------------
+// ---- builders ----------------------------------------------------------------------------------
 
-/// `impl SendOutput` and `impl Execute` for every generated builder, tied to its entry in the
-/// operation table.
-fn builder_impls(
-    file: &syn::File,
+/// Splits every generated builder's `send()` in two:
+/// * `request()`, progenitor's own code up to the built `reqwest::Request` (path, query, headers,
+///   body), crate-private;
+/// * `send()`, the one public way to make the call: the request goes through the call pipeline
+///   (`crate::answer::call`: checks, token, attempts, envelope) and the payload or a typed
+///   `crate::Error` comes back.
+///
+/// progenitor's own attempt (its `pre`/`exec`/`post` hooks and its decoding) is dropped, so no
+/// weaker path is left.
+fn reshape_sends(
+    file: &mut syn::File,
     operations: &[Operation],
     outputs: &std::collections::BTreeMap<String, String>,
     problems: &mut Vec<String>,
-) -> String {
-    let Some(builders) = file.items.iter().find_map(|item| match item {
-        syn::Item::Mod(module) if module.ident == "builder" => module.content.as_ref(),
+) {
+    let Some(builders) = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == "builder" => module.content.as_mut(),
         _ => None,
     }) else {
         problems.push("progenitor generated no `builder` module".to_owned());
-        return String::new();
+        return;
     };
-    let mut code = String::new();
-    for item in &builders.1 {
+    for item in &mut builders.1 {
         let syn::Item::Impl(block) = item else {
             continue;
         };
@@ -483,40 +488,116 @@ fn builder_impls(
         let Some(builder) = self_ty.path.segments.last().map(|s| s.ident.to_string()) else {
             continue;
         };
-        let Some(send) = block.items.iter().find_map(|item| match item {
-            syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
-            _ => None,
-        }) else {
+        let Some(position) = block
+            .items
+            .iter()
+            .position(|item| matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "send"))
+        else {
             continue;
         };
-        let Some(body) = success_type(&send.sig.output) else {
-            problems.push(format!("builder::{builder}::send: unexpected return type"));
+        let syn::ImplItem::Fn(send) = block.items.remove(position) else {
             continue;
         };
-        let Some(id) = operation_id(send) else {
-            problems.push(format!("builder::{builder}::send: no operation id"));
-            continue;
+        match split_send(&builder, send, operations, outputs) {
+            Ok(pair) => block.items.splice(position..position, pair),
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
         };
-        if !operations.iter().any(|op| op.id == id) {
-            problems.push(format!(
-                "builder::{builder}: operation `{id}` is not in the table"
-            ));
-            continue;
-        }
-        let spec = const_name(&id);
-        // An answer that is no envelope (the token call's) is returned as it is.
-        let output = outputs.get(&body).cloned().unwrap_or_else(|| body.clone());
-        code.push_str(&format!(
-            "impl crate::execute::SendOutput for builder::{builder}<'_> {{\n\
-             type Body = {body};\n\
-             const OPERATION: &'static crate::operation::OperationSpec = &operations::{spec};\n\
-             fn send(self) -> impl ::std::future::Future<Output = crate::execute::SendResult<{body}>> + Send {{ builder::{builder}::send(self) }}\n}}\n\
-             impl crate::execute::Execute for builder::{builder}<'_> {{\n\
-             type Output = {output};\n\
-             fn execute(self) -> impl ::std::future::Future<Output = ::std::result::Result<Self::Output, crate::Error>> + Send {{ crate::execute::run(self) }}\n}}\n"
-        ));
     }
-    code
+}
+
+/// `request()` and the new `send()` made from progenitor's `send()`.
+fn split_send(
+    builder: &str,
+    send: syn::ImplItemFn,
+    operations: &[Operation],
+    outputs: &std::collections::BTreeMap<String, String>,
+) -> Result<[syn::ImplItem; 2], String> {
+    let at = format!("builder::{builder}::send");
+    let body = success_type(&send.sig.output).ok_or(format!("{at}: unexpected return type"))?;
+    let error = error_type(&send.sig.output).ok_or(format!("{at}: unexpected return type"))?;
+    let id = operation_id(&send).ok_or(format!("{at}: no operation id"))?;
+    if !operations.iter().any(|op| op.id == id) {
+        return Err(format!("{at}: operation `{id}` is not in the table"));
+    }
+    let built = send
+        .block
+        .stmts
+        .iter()
+        .position(|stmt| {
+            matches!(stmt, syn::Stmt::Local(local) if matches!(&local.pat,
+                syn::Pat::Ident(binding) if binding.ident == "request"))
+        })
+        .ok_or(format!("{at}: no `let request = ...` statement"))?;
+    let kept = &send.block.stmts[..=built];
+    let error: syn::Type = syn::parse_str(&error).map_err(|err| format!("{at}: {err}"))?;
+    let request: syn::ImplItemFn = syn::parse_quote! {
+        /// Builds the request (path, query, headers, body) for the call pipeline.
+        pub(crate) fn request(self) -> ::std::result::Result<::reqwest::Request, #error> {
+            #(#kept)*
+            Ok(request)
+        }
+    };
+    // An answer that is no envelope (the token call's) is returned as it is.
+    let output = outputs
+        .get(&body)
+        .map(|output| qualified(output))
+        .unwrap_or_else(|| body.clone());
+    let output: syn::Type = syn::parse_str(&output).map_err(|err| format!("{at}: {err}"))?;
+    let body: syn::Type = syn::parse_str(&body).map_err(|err| format!("{at}: {err}"))?;
+    let spec = syn::Ident::new(&const_name(&id), proc_macro2::Span::call_site());
+    let docs = send.attrs.iter().filter(|attr| attr.path().is_ident("doc"));
+    let send: syn::ImplItemFn = syn::parse_quote! {
+        #(#docs)*
+        ///
+        /// Returns the payload, or a typed [`crate::Error`]: the request is checked before it is
+        /// sent, carries the access token, is retried only where that is safe, and an unknown
+        /// outcome of a call that changes state is [`crate::Error::OutcomeUnknown`].
+        pub async fn send(self) -> ::std::result::Result<#output, crate::Error> {
+            let client = self.client;
+            crate::answer::call::<#body>(client, &super::operations::#spec, self.request()).await
+        }
+    };
+    Ok([syn::ImplItem::Fn(request), syn::ImplItem::Fn(send)])
+}
+
+/// A type written inside `types`, as it is named from `builder`: bare type names are `types::`.
+fn qualified(source: &str) -> String {
+    struct Qualify;
+    impl syn::visit_mut::VisitMut for Qualify {
+        fn visit_type_path_mut(&mut self, ty: &mut syn::TypePath) {
+            syn::visit_mut::visit_type_path_mut(self, ty);
+            let bare = ty.qself.is_none()
+                && ty.path.leading_colon.is_none()
+                && ty.path.segments.len() == 1
+                && ty.path.segments[0]
+                    .ident
+                    .to_string()
+                    .starts_with(|c: char| c.is_ascii_uppercase());
+            if bare {
+                let ident = &ty.path.segments[0];
+                ty.path = syn::parse_quote!(types::#ident);
+            }
+        }
+    }
+    let Ok(mut ty) = syn::parse_str::<syn::Type>(source) else {
+        return source.to_owned();
+    };
+    syn::visit_mut::VisitMut::visit_type_mut(&mut Qualify, &mut ty);
+    type_source(&ty)
+}
+
+/// `Error<E>` of `Result<ResponseValue<T>, Error<E>>`.
+fn error_type(output: &syn::ReturnType) -> Option<String> {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    match generic_args(ty)?.iter().nth(1)? {
+        syn::GenericArgument::Type(error) => Some(type_source(error)),
+        _ => None,
+    }
 }
 
 /// `T` of `Result<ResponseValue<T>, Error<E>>`.

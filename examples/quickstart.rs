@@ -19,7 +19,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use enkash::enums::BillpayStatus;
 use enkash::sandbox::{Sandbox, SandboxHandle};
-use enkash::{Client, Execute, types};
+use enkash::{Client, types};
 use tokio::sync::mpsc;
 
 /// The static header the sandbox sends with every webhook, and the receiver checks.
@@ -90,7 +90,7 @@ async fn run() -> Result<(), String> {
     let bill = client
         .fetch_current_bill()
         .body(fetch)
-        .execute()
+        .send()
         .await
         .map_err(|e| e.to_string())?;
     if let Target::Sandbox { sandbox, .. } = &target {
@@ -135,7 +135,7 @@ async fn run() -> Result<(), String> {
     let created = client
         .create_bill()
         .body(create)
-        .execute()
+        .send()
         .await
         .map_err(|e| e.to_string())?;
     let utility_enkash_id = created
@@ -160,7 +160,7 @@ async fn run() -> Result<(), String> {
     client
         .confirm_debit()
         .body(approve)
-        .execute()
+        .send()
         .await
         .map_err(|e| e.to_string())?;
     detail("approved");
@@ -171,7 +171,7 @@ async fn run() -> Result<(), String> {
         let status = client
             .get_utility_bill_status()
             .utility_enkash_id(&utility_enkash_id)
-            .execute()
+            .send()
             .await
             .map_err(|e| e.to_string())?;
         detail(&format!(
@@ -226,7 +226,7 @@ async fn run() -> Result<(), String> {
     let found = client
         .search_utility_bills()
         .body(search)
-        .execute()
+        .send()
         .await
         .map_err(|e| e.to_string())?;
     detail(&format!("{} bill(s) found", found.len()));

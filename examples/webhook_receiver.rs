@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use enkash::sandbox::Sandbox;
 use enkash::webhook::{WebhookEvent, WebhookKind, WebhookReceiver, WebhookVerifier};
-use enkash::{Client, Execute, types};
+use enkash::{Client, types};
 use tokio::sync::mpsc;
 
 /// The static header agreed with EnKash (here: with the sandbox).
@@ -76,7 +76,7 @@ async fn run() -> Result<(), String> {
                 .circle(Some(enkash::enums::Circle::Mum))
                 .bill_params(types::BillParams::consumer_number("CN123456789")),
         )
-        .execute()
+        .send()
         .await
         .map_err(|e| e.to_string())?;
     let company_biller_id = bill
@@ -96,7 +96,7 @@ async fn run() -> Result<(), String> {
                 .bill_amount(amount)
                 .bill_net_amount(amount),
         )
-        .execute()
+        .send()
         .await
         .map_err(|e| e.to_string())?;
     let utility_enkash_id = created.utility_enkash_id.ok_or("no utilityEnkashId")?;
@@ -107,7 +107,7 @@ async fn run() -> Result<(), String> {
             types::UtilityPaymentApprovalRequest::builder()
                 .utility_payment_ids(vec![utility_enkash_id.clone()]),
         )
-        .execute()
+        .send()
         .await
         .map_err(|e| e.to_string())?;
     println!("confirmed the debit; waiting for the webhook");

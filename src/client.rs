@@ -6,7 +6,6 @@ use std::sync::Arc;
 use crate::auth::TokenCache;
 use crate::config::Config;
 use crate::error::{ConfigError, Error};
-use crate::execute::Execute;
 use crate::generated::Client;
 use crate::types;
 
@@ -126,7 +125,7 @@ impl Client {
         match self
             .get_utility_bill_by_reference_id()
             .reference_id(reference_id)
-            .execute()
+            .send()
             .await
         {
             Ok(bill) => Ok(Resolution::WentThrough(Box::new(bill))),

@@ -4,8 +4,7 @@
 //!
 //! ```no_run
 //! # async fn demo(client: &enkash::Client, request: enkash::types::CreateBillRequest) {
-//! use enkash::Execute;
-//! match client.create_bill().body(request).execute().await {
+//! match client.create_bill().body(request).send().await {
 //!     Ok(bill) => println!("created {:?}", bill.utility_enkash_id),
 //!     Err(err) if err.is_duplicate_reference_id() => println!("already created"),
 //!     Err(enkash::Error::OutcomeUnknown(unknown)) => {

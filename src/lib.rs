@@ -2,17 +2,16 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod answer;
 pub mod auth;
 mod bill_params;
 pub mod client;
 pub mod config;
-mod context;
 mod de;
+mod driver;
 pub mod enums;
 pub mod error;
-mod execute;
 mod generated;
-mod hooks;
 pub mod money;
 pub mod operation;
 pub mod patch;
@@ -24,13 +23,12 @@ pub mod time;
 pub mod validate;
 pub mod webhook;
 
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub use answer::fuzzing;
 pub use client::Resolution;
 pub use config::{Config, Credentials, Environment, Timeouts};
 pub use error::{Error, ErrorMeta, ResponseCode};
-pub use execute::Execute;
-#[cfg(fuzzing)]
-#[doc(hidden)]
-pub use execute::fuzzing;
 pub use generated::{Client, builder, operations, types};
 pub use money::{Amount, Quantity};
 pub use retry::RetryPolicy;

@@ -73,25 +73,6 @@ impl OperationSpec {
 /// Every operation of the spec, generated from it by `build.rs`.
 pub use crate::generated::operations::ALL as OPERATIONS;
 
-/// The spec of an operation by its generated name. A name missing from the table (which
-/// `build.rs` makes impossible for generated calls) is treated as money-moving: the safe
-/// assumption for a call nobody has classified.
-pub(crate) fn spec_of(id: &str) -> OperationSpec {
-    OPERATIONS
-        .iter()
-        .find(|spec| spec.id == id)
-        .copied()
-        .unwrap_or(OperationSpec {
-            id: "unclassified_operation",
-            method: "",
-            path: "",
-            kind: CallKind::MoneyMoving,
-            lookup_key: LookupKey::None,
-            auth: Auth::Bearer,
-            bounds: &[],
-        })
-}
-
 /// The kind of every operation, by generated operation name (for tests and documentation).
 pub fn call_kinds() -> impl Iterator<Item = (&'static str, CallKind)> {
     OPERATIONS.iter().map(|spec| (spec.id, spec.kind))
@@ -102,13 +83,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn unknown_operations_are_treated_as_money_moving() {
+    fn the_table_says_what_the_spec_declares() {
         use crate::generated::operations;
-        assert_eq!(spec_of("something_new").kind, CallKind::MoneyMoving);
+        assert_eq!(operations::CREATE_BILL.kind, CallKind::MoneyMoving);
         assert_eq!(
-            spec_of(operations::CREATE_BILL.id).lookup_key,
+            operations::CREATE_BILL.lookup_key,
             LookupKey::ReferenceId("/referenceId")
         );
         assert!(!operations::OAUTH_TOKEN.needs_token());
+        assert!(operations::GET_UTILITY_BILL_STATUS.needs_token());
     }
 }

@@ -8,9 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::server::{Action, Seen, Server};
 use enkash::error::UnknownCause;
-use enkash::{
-    Client, Config, Credentials, Error, Execute, Resolution, RetryPolicy, Timeouts, types,
-};
+use enkash::{Client, Config, Credentials, Error, Resolution, RetryPolicy, Timeouts, types};
 use serde_json::json;
 
 const CLIENT_SECRET: &str = "client-secret-4f9a";
@@ -64,7 +62,7 @@ async fn one_token_request_serves_a_hundred_concurrent_first_calls() {
             client
                 .get_utility_bill_status()
                 .utility_enkash_id("UTIL-1")
-                .execute()
+                .send()
                 .await
         })
     });
@@ -123,7 +121,7 @@ async fn the_token_is_renewed_before_it_expires() {
         client
             .get_utility_bill_status()
             .utility_enkash_id("UTIL-1")
-            .execute()
+            .send()
     };
     // The server-side clock starts when the token is issued (the first call).
     issued_at.lock().unwrap().push(Instant::now());
@@ -159,7 +157,7 @@ async fn a_401_causes_one_reauthentication_and_one_resend() {
     let created = client
         .create_bill()
         .body(create_request(Some("REF-401")))
-        .execute()
+        .send()
         .await
         .unwrap();
     assert_eq!(created.utility_enkash_id.as_deref(), Some("UTIL-1"));
@@ -181,7 +179,7 @@ async fn blank_ids_are_refused_with_no_request_sent() {
         let err = client
             .get_utility_bill_status()
             .utility_enkash_id(blank)
-            .execute()
+            .send()
             .await
             .unwrap_err();
         assert_eq!(
@@ -192,7 +190,7 @@ async fn blank_ids_are_refused_with_no_request_sent() {
         let err = client
             .get_invoice()
             .invoice_id(blank)
-            .execute()
+            .send()
             .await
             .unwrap_err();
         assert!(err.is_invalid_request(), "{err}");
@@ -216,7 +214,7 @@ async fn a_bare_401_on_a_money_moving_call_is_an_unknown_outcome_not_a_resend() 
     let err = client
         .create_bill()
         .body(create_request(Some("REF-BARE-401")))
-        .execute()
+        .send()
         .await
         .unwrap_err();
     let unknown = err.outcome_unknown().expect("an unknown outcome");
@@ -228,7 +226,7 @@ async fn a_bare_401_on_a_money_moving_call_is_an_unknown_outcome_not_a_resend() 
     client
         .get_utility_bill_status()
         .utility_enkash_id("UTIL-1")
-        .execute()
+        .send()
         .await
         .unwrap();
     assert_eq!(server.token_requests(), 2);
@@ -246,7 +244,7 @@ async fn a_401_that_persists_is_reported_after_one_reauthentication() {
     let err = client(&server)
         .get_utility_bill_status()
         .utility_enkash_id("UTIL-1")
-        .execute()
+        .send()
         .await
         .unwrap_err();
     assert!(err.is_unauthorized(), "{err:?}");
@@ -279,7 +277,7 @@ async fn each_response_code_maps_to_its_error() {
         let err = client
             .create_bill()
             .body(create_request(Some(&format!("CODE-{code}"))))
-            .execute()
+            .send()
             .await
             .unwrap_err();
         assert!(check(&err), "code {code}: {err:?}");
@@ -317,7 +315,7 @@ async fn a_timeout_on_create_bill_is_outcome_unknown_and_never_resent() {
     let err = client
         .create_bill()
         .body(create_request(Some("REF-T")))
-        .execute()
+        .send()
         .await
         .unwrap_err();
     let unknown = err.outcome_unknown().unwrap_or_else(|| panic!("{err:?}"));
@@ -344,7 +342,7 @@ async fn a_5xx_or_a_reset_on_create_bill_is_outcome_unknown_and_never_resent() {
     let err = client
         .create_bill()
         .body(create_request(Some("REF-503")))
-        .execute()
+        .send()
         .await
         .unwrap_err();
     let unknown = err.outcome_unknown().unwrap_or_else(|| panic!("{err:?}"));
@@ -355,7 +353,7 @@ async fn a_5xx_or_a_reset_on_create_bill_is_outcome_unknown_and_never_resent() {
     let err = client
         .create_bill()
         .body(create_request(Some("REF-RESET")))
-        .execute()
+        .send()
         .await
         .unwrap_err();
     let unknown = err.outcome_unknown().unwrap_or_else(|| panic!("{err:?}"));
@@ -370,7 +368,7 @@ async fn a_money_moving_call_without_reference_id_is_refused_before_sending() {
     let err = client(&server)
         .create_bill()
         .body(create_request(None))
-        .execute()
+        .send()
         .await
         .unwrap_err();
     let Error::InvalidRequest(invalid) = &err else {
@@ -439,7 +437,7 @@ async fn a_lookup_is_retried_after_a_503_and_after_a_reset() {
         client
             .get_utility_bill_status()
             .utility_enkash_id(id)
-            .execute()
+            .send()
             .await
             .unwrap();
         assert_eq!(
@@ -459,7 +457,7 @@ async fn retries_stop_at_the_configured_attempts() {
     let err = client(&server)
         .get_utility_bill_status()
         .utility_enkash_id("UTIL-1")
-        .execute()
+        .send()
         .await
         .unwrap_err();
     assert!(err.is_server_error(), "{err:?}");
@@ -475,7 +473,7 @@ async fn retries_stop_at_the_configured_attempts() {
     disabled
         .get_utility_bill_status()
         .utility_enkash_id("UTIL-1")
-        .execute()
+        .send()
         .await
         .unwrap_err();
     assert_eq!(server.count(STATUS_PATH), 4);
@@ -492,7 +490,7 @@ async fn retry_after_is_honoured() {
     client(&server)
         .get_utility_bill_status()
         .utility_enkash_id("UTIL-1")
-        .execute()
+        .send()
         .await
         .unwrap();
     assert!(
@@ -512,7 +510,7 @@ async fn a_retry_after_longer_than_the_policy_allows_ends_the_retries() {
     let err = client(&server)
         .get_utility_bill_status()
         .utility_enkash_id("UTIL-1")
-        .execute()
+        .send()
         .await
         .unwrap_err();
     assert!(err.is_throttled(), "{err:?}");
@@ -535,7 +533,7 @@ async fn a_failed_token_request_is_a_typed_error_without_secrets() {
     let err = client(&server)
         .get_utility_bill_status()
         .utility_enkash_id("UTIL-1")
-        .execute()
+        .send()
         .await
         .unwrap_err();
     let Error::Token(token) = &err else {
@@ -565,7 +563,7 @@ async fn an_undecodable_answer_gives_a_bounded_redacted_excerpt() {
     let err = client(&server)
         .get_utility_bill_status()
         .utility_enkash_id("UTIL-1")
-        .execute()
+        .send()
         .await
         .unwrap_err();
     let Error::Decode(decode) = &err else {
@@ -593,7 +591,7 @@ async fn amounts_travel_as_exact_json_numbers() {
     let created = client(&server)
         .create_bill()
         .body(create_request(Some("REF-AMT")))
-        .execute()
+        .send()
         .await
         .unwrap();
     assert_eq!(created.amount.unwrap().to_string(), "2450.75");
@@ -630,7 +628,7 @@ async fn a_request_breaking_a_pattern_fails_before_sending_naming_field_and_rule
                 .biller_id(1)
                 .bill_params(types::BillParams::builder()),
         )
-        .execute()
+        .send()
         .await
         .unwrap_err();
     let Error::InvalidRequest(invalid) = &missing else {
@@ -647,7 +645,7 @@ async fn the_client_debug_output_holds_no_secret() {
     client
         .get_utility_bill_status()
         .utility_enkash_id("UTIL-1")
-        .execute()
+        .send()
         .await
         .unwrap();
     let debug = format!("{client:?} {:?}", client.config());

@@ -14,7 +14,7 @@ use common::Captured;
 use common::raw::{Mode, RawServer, Scripted, Step};
 use common::server::{Action, Seen};
 use enkash::error::{TransportErrorKind, UnknownCause};
-use enkash::{Client, Config, Credentials, Error, Execute, RetryPolicy, Timeouts, types};
+use enkash::{Client, Config, Credentials, Error, RetryPolicy, Timeouts, types};
 use futures::StreamExt as _;
 use serde_json::json;
 
@@ -308,7 +308,7 @@ impl Call {
             Call::Lookup => client
                 .get_utility_bill_status()
                 .utility_enkash_id("UTIL-1")
-                .execute()
+                .send()
                 .await
                 .map(drop),
             Call::CreateBill => client
@@ -316,7 +316,7 @@ impl Call {
                 .body(body::<types::CreateBillRequest>(&format!(
                     r#"{{"referenceId": "{reference}", "companyBillerId": "CB-54321", "billNetAmount": 100.10, "billAmount": 100.10}}"#
                 )))
-                .execute()
+                .send()
                 .await
                 .map(drop),
             Call::CreateBillWithoutFetch => client
@@ -324,7 +324,7 @@ impl Call {
                 .body(body::<types::AddBillRequest>(&format!(
                     r#"{{"referenceId": "{reference}", "billerId": 2001, "billParams": {{"cn": "CN123456789"}}, "billAmount": 2450.75}}"#
                 )))
-                .execute()
+                .send()
                 .await
                 .map(drop),
             Call::CreateBillWithoutFetchV0 => client
@@ -332,7 +332,7 @@ impl Call {
                 .body(body::<types::AddBillV0Request>(&format!(
                     r#"{{"referenceId": "{reference}", "billerId": 2001, "billParams": {{"cn": "CN123456789"}}, "autoDebit": "BKCJC126GDK5"}}"#
                 )))
-                .execute()
+                .send()
                 .await
                 .map(drop),
             Call::ConfirmDebit => client
@@ -340,7 +340,7 @@ impl Call {
                 .body(body::<types::UtilityPaymentApprovalRequest>(&format!(
                     r#"{{"utilityPaymentIds": ["{reference}"], "approvalStatus": "CHECKER_APPROVED", "remarks": "Approved for May cycle"}}"#
                 )))
-                .execute()
+                .send()
                 .await
                 .map(drop),
         }
@@ -532,7 +532,7 @@ async fn run(fault: Fault, call: Call, reference: &str) -> Observed {
         client
             .get_utility_bill_status()
             .utility_enkash_id("WARM-UP")
-            .execute()
+            .send()
             .await
             .expect("the warm-up lookup succeeds");
         server.set_mode(mode).await;

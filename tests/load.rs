@@ -10,8 +10,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use enkash::Client;
 use enkash::sandbox::{Operation, Sandbox};
-use enkash::{Client, Execute};
 use tokio::sync::Semaphore;
 
 const CALLS: usize = 10_000;
@@ -24,19 +24,19 @@ async fn call(client: &Client, n: usize) -> Result<(), enkash::Error> {
         0 => client
             .get_utility_bill_status()
             .utility_enkash_id("UTIL-87654321")
-            .execute()
+            .send()
             .await
             .map(|bill| assert_eq!(bill.reference_id.as_deref(), Some("REF-XYZABC123456"))),
         1 => client
             .get_utility_bill_by_reference_id()
             .reference_id("REF-XYZABC123456")
-            .execute()
+            .send()
             .await
             .map(|bill| assert_eq!(bill.utility_enkash_id.as_deref(), Some("UTIL-87654321"))),
         _ => client
             .get_utility_bill_status_v0()
             .utility_enkash_id("UTIL-87654321")
-            .execute()
+            .send()
             .await
             .map(|_| ()),
     }

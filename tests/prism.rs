@@ -2,7 +2,7 @@
 //! spec's examples and refuses (and logs) any request that breaks the spec. Run by
 //! `.ci/prism-test.sh`, which starts Prism and sets `ENKASH_PRISM_URL`.
 
-use enkash::{Client, Config, Credentials, Execute, types};
+use enkash::{Client, Config, Credentials, types};
 
 fn client() -> Client {
     let url = std::env::var("ENKASH_PRISM_URL").expect("ENKASH_PRISM_URL: run .ci/prism-test.sh");
@@ -33,7 +33,7 @@ async fn every_bill_payment_operation_round_trips_through_prism() {
         .body(body::<types::BillFetchRequest>(
             r#"{"billerId": 2001, "circle": "MUM", "billParams": {"cn": "CN123456789"}}"#,
         ))
-        .execute()
+        .send()
         .await
         .unwrap();
     assert_eq!(fetched.company_biller_id.as_deref(), Some("CB-54321"));
@@ -43,7 +43,7 @@ async fn every_bill_payment_operation_round_trips_through_prism() {
         .body(body::<types::BillFetchV0Request>(
             r#"{"billerId": 10, "billParams": {"cn": "3432423423", "ad1": "8503928642"}, "branchCode": "CBC865522HQTM"}"#,
         ))
-        .execute()
+        .send()
         .await
         .unwrap();
     assert_eq!(added.billnetamount.unwrap().to_string(), "120");
@@ -53,7 +53,7 @@ async fn every_bill_payment_operation_round_trips_through_prism() {
         .body(body::<types::CreateBillRequest>(
             r#"{"referenceId": "REF-PRISM-1", "companyBillerId": "CB-54321", "billNetAmount": 2450.75, "billAmount": 2450.75, "billDate": "2025-05-10"}"#,
         ))
-        .execute()
+        .send()
         .await
         .unwrap();
     let id = created.utility_enkash_id.clone().unwrap();
@@ -64,7 +64,7 @@ async fn every_bill_payment_operation_round_trips_through_prism() {
         .body(body::<types::AddBillRequest>(
             r#"{"referenceId": "REF-PRISM-2", "billerId": 2001, "billParams": {"cn": "CN123456789"}, "billAmount": 2450.75}"#,
         ))
-        .execute()
+        .send()
         .await
         .unwrap();
     client
@@ -72,7 +72,7 @@ async fn every_bill_payment_operation_round_trips_through_prism() {
         .body(body::<types::AddBillV0Request>(
             r#"{"referenceId": "REF-PRISM-3", "billerId": 2001, "billParams": {"cn": "CN123456789"}, "autoDebit": "BKCJC126GDK5"}"#,
         ))
-        .execute()
+        .send()
         .await
         .unwrap();
 
@@ -81,33 +81,33 @@ async fn every_bill_payment_operation_round_trips_through_prism() {
         .body(body::<types::UtilityPaymentApprovalRequest>(&format!(
             r#"{{"utilityPaymentIds": ["{id}"], "approvalStatus": "CHECKER_APPROVED", "remarks": "Approved for May cycle"}}"#
         )))
-        .execute()
+        .send()
         .await
         .unwrap();
 
     let status = client
         .get_utility_bill_status()
         .utility_enkash_id(&id)
-        .execute()
+        .send()
         .await
         .unwrap();
     assert_eq!(status.utility_enkash_id.as_deref(), Some(id.as_str()));
     client
         .get_utility_bill_status_v0()
         .utility_enkash_id(&id)
-        .execute()
+        .send()
         .await
         .unwrap();
     client
         .get_utility_bill_by_reference_id()
         .reference_id("REF-PRISM-1")
-        .execute()
+        .send()
         .await
         .unwrap();
     client
         .get_utility_bill_by_reference_id_v0()
         .reference_id("REF-PRISM-1")
-        .execute()
+        .send()
         .await
         .unwrap();
 
@@ -116,7 +116,7 @@ async fn every_bill_payment_operation_round_trips_through_prism() {
         .body(body::<types::UtilityBillSearchRequest>(
             r#"{"statuses": ["PENDING"], "offset": 0, "limit": 10}"#,
         ))
-        .execute()
+        .send()
         .await
         .unwrap();
     assert!(!found.is_empty());

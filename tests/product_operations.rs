@@ -1,6 +1,6 @@
-//! Every Accounts Receivable and Vendor Payment operation, called through `Execute` against a
+//! Every Accounts Receivable and Vendor Payment operation, called through each builder's `send()` against a
 //! server that answers with the spec's own 200 example: the request carries the spec's request
-//! example (and parameter examples) unchanged, and `execute()` returns the example's payload.
+//! example (and parameter examples) unchanged, and `send()` returns the example's payload.
 //! Then the retry rules per call kind: a 503 is never resent for a Write or MoneyMoving call, and
 //! is retried for a Lookup.
 
@@ -13,7 +13,7 @@ use common::server::{Action, Seen, Server};
 use common::{SpecOperation, find_operation};
 use enkash::error::UnknownCause;
 use enkash::operation::{CallKind, call_kinds};
-use enkash::{Client, Config, Credentials, Error, Execute, RetryPolicy, types};
+use enkash::{Client, Config, Credentials, Error, RetryPolicy, types};
 use futures::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -100,7 +100,7 @@ macro_rules! calls {
                     $ex: &'a Example,
                 ) -> LocalBoxFuture<'a, Result<Value, Error>> {
                     Box::pin(async move {
-                        let payload = client.$operation()$(.$setter($arg))*.execute().await?;
+                        let payload = client.$operation()$(.$setter($arg))*.send().await?;
                         Ok(serde_json::to_value(payload).expect("the payload encodes"))
                     })
                 }

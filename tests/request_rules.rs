@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use common::server::{Action, Server};
 use enkash::validate::{BOUNDS, Measure, Place};
-use enkash::{Client, Config, Credentials, Error, Execute, types};
+use enkash::{Client, Config, Credentials, Error, types};
 
 fn snake_case(operation_id: &str) -> String {
     operation_id.chars().fold(String::new(), |mut out, c| {
@@ -142,7 +142,7 @@ async fn out_of_bounds_values_are_refused_before_sending() {
     let err = client
         .create_bill()
         .body(create("0.99"))
-        .execute()
+        .send()
         .await
         .unwrap_err();
     assert_eq!(
@@ -158,7 +158,7 @@ async fn out_of_bounds_values_are_refused_before_sending() {
         let err = client
             .confirm_debit()
             .body(approve(count))
-            .execute()
+            .send()
             .await
             .unwrap_err();
         assert_eq!(
@@ -179,7 +179,7 @@ async fn out_of_bounds_values_are_refused_before_sending() {
     let err = client
         .search_utility_bills()
         .body(search(5001, 0))
-        .execute()
+        .send()
         .await
         .unwrap_err();
     assert_eq!(
@@ -189,7 +189,7 @@ async fn out_of_bounds_values_are_refused_before_sending() {
     let err = client
         .search_utility_bills()
         .body(search(10, -1))
-        .execute()
+        .send()
         .await
         .unwrap_err();
     assert_eq!(
@@ -201,7 +201,7 @@ async fn out_of_bounds_values_are_refused_before_sending() {
         .search_customer()
         .limit(51)
         .body(serde_json::from_str::<types::CustomerSearchRequest>("{}").unwrap())
-        .execute()
+        .send()
         .await
         .unwrap_err();
     assert_eq!(
@@ -226,7 +226,7 @@ async fn values_on_the_bounds_are_sent() {
     client
         .search_utility_bills()
         .body(search)
-        .execute()
+        .send()
         .await
         .unwrap();
     assert_eq!(server.count("/api/v1/utilityPayment/search"), 1);
@@ -250,7 +250,7 @@ async fn a_value_breaking_a_pattern_is_refused_before_sending_naming_field_and_r
         .initiate_entity_check()
         .body(example)
         .body_map(|body| body.object_id("ORG-not-an-id"))
-        .execute()
+        .send()
         .await
         .unwrap_err();
     let (field, rule) = invalid(err);

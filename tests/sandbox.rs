@@ -684,7 +684,7 @@ async fn webhook_is_delivered_with_the_static_headers_after_confirm_debit() {
 
 #[tokio::test]
 async fn the_crate_client_settles_a_dropped_create_through_the_sandbox() {
-    use enkash::{Client, Execute, Resolution};
+    use enkash::{Client, Resolution};
 
     let sandbox = Sandbox::builder().start().await.unwrap();
     let client = Client::from_config(sandbox.client_config().unwrap()).unwrap();
@@ -695,7 +695,7 @@ async fn the_crate_client_settles_a_dropped_create_through_the_sandbox() {
     let bill = client
         .fetch_current_bill()
         .body(fetch)
-        .execute()
+        .send()
         .await
         .unwrap();
     let create = |reference: &str| {
@@ -710,7 +710,7 @@ async fn the_crate_client_settles_a_dropped_create_through_the_sandbox() {
     let err = client
         .create_bill()
         .body(create("REF-CLIENT-1"))
-        .execute()
+        .send()
         .await
         .unwrap_err();
     assert!(err.is_outcome_unknown(), "{err}");
@@ -727,7 +727,7 @@ async fn the_crate_client_settles_a_dropped_create_through_the_sandbox() {
     let err = client
         .create_bill()
         .body(create("REF-CLIENT-2"))
-        .execute()
+        .send()
         .await
         .unwrap_err();
     assert!(err.is_outcome_unknown(), "{err}");
@@ -741,7 +741,7 @@ async fn the_crate_client_settles_a_dropped_create_through_the_sandbox() {
     let again = client
         .create_bill()
         .body(create("REF-CLIENT-1"))
-        .execute()
+        .send()
         .await
         .unwrap_err();
     assert!(again.is_duplicate_reference_id(), "{again}");

@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 use enkash::patch::{CustomerUpdate, InvoiceUpdate};
 use enkash::sandbox::{Fault, Operation, Sandbox, SandboxHandle};
-use enkash::{Amount, Client, Execute, types};
+use enkash::{Amount, Client, types};
 use serde_json::{Value, json};
 
 fn client_for(sandbox: &SandboxHandle) -> Client {
@@ -35,7 +35,7 @@ async fn create_customer(client: &Client, name: &str, account: &str) -> String {
     let payload = client
         .create_customer()
         .body(customer_request(name, account))
-        .execute()
+        .send()
         .await
         .unwrap()
         .unwrap();
@@ -61,7 +61,7 @@ async fn search_customers(client: &Client, filter: Value) -> Vec<Value> {
     let payload = client
         .search_customer()
         .body(serde_json::from_value::<types::CustomerSearchRequest>(filter).unwrap())
-        .execute()
+        .send()
         .await
         .unwrap()
         .unwrap();
@@ -72,7 +72,7 @@ async fn search_invoices(client: &Client, filter: Value) -> Vec<String> {
     let payload = client
         .search_collection_invoices()
         .body(serde_json::from_value::<types::InvoiceSearchRequest>(filter).unwrap())
-        .execute()
+        .send()
         .await
         .unwrap()
         .unwrap();
@@ -119,7 +119,7 @@ async fn a_customer_is_created_searched_updated_activated_and_deleted() {
                 .branch_codes(vec!["BLR-01".to_owned()])
                 .clear_address(),
         )
-        .execute()
+        .send()
         .await
         .unwrap()
         .unwrap();
@@ -141,7 +141,7 @@ async fn a_customer_is_created_searched_updated_activated_and_deleted() {
         .update_customer()
         .customer_id(id.as_str())
         .body(CustomerUpdate::new().clear_assigned_agent())
-        .execute()
+        .send()
         .await
         .unwrap();
     assert!(
@@ -162,7 +162,7 @@ async fn a_customer_is_created_searched_updated_activated_and_deleted() {
     let activated = client
         .activate_customer()
         .customer_id(id.as_str())
-        .execute()
+        .send()
         .await
         .unwrap()
         .unwrap();
@@ -172,7 +172,7 @@ async fn a_customer_is_created_searched_updated_activated_and_deleted() {
     let deleted = client
         .delete_customer_by_customer_id()
         .customer_id(id.as_str())
-        .execute()
+        .send()
         .await
         .unwrap();
     assert_eq!(deleted.as_deref(), Some("Customer deleted successfully"));
@@ -181,7 +181,7 @@ async fn a_customer_is_created_searched_updated_activated_and_deleted() {
     let err = client
         .activate_customer()
         .customer_id(id.as_str())
-        .execute()
+        .send()
         .await
         .unwrap_err();
     assert_eq!(err.meta().http_status, Some(404), "{err:?}");
@@ -197,7 +197,7 @@ async fn an_invoice_is_created_updated_searched_dispatched_and_paid() {
     let created = client
         .create_invoice()
         .body(invoice_request(&customer))
-        .execute()
+        .send()
         .await
         .unwrap()
         .unwrap();
@@ -208,12 +208,7 @@ async fn an_invoice_is_created_updated_searched_dispatched_and_paid() {
     );
     assert_eq!(created["receivableStatus"]["name"], "UNPAID");
 
-    let invoice = client
-        .get_invoice()
-        .invoice_id(&id)
-        .execute()
-        .await
-        .unwrap();
+    let invoice = client.get_invoice().invoice_id(&id).send().await.unwrap();
     assert_eq!(invoice.invoice_id.as_deref(), Some(id.as_str()));
     assert_eq!(invoice.customer_id.as_deref(), Some(customer.as_str()));
     assert_eq!(
@@ -236,7 +231,7 @@ async fn an_invoice_is_created_updated_searched_dispatched_and_paid() {
                 .sgst(Amount::from(1_000))
                 .description("Revised due date"),
         )
-        .execute()
+        .send()
         .await
         .unwrap();
     assert_eq!(updated.due_date, Some(due));
@@ -268,7 +263,7 @@ async fn an_invoice_is_created_updated_searched_dispatched_and_paid() {
             )
             .unwrap(),
         )
-        .execute()
+        .send()
         .await
         .unwrap();
     let dispatched = sandbox.invoice(&id).unwrap();
@@ -291,15 +286,10 @@ async fn an_invoice_is_created_updated_searched_dispatched_and_paid() {
     client
         .confirm_invoice_payment()
         .body(confirmation.clone())
-        .execute()
+        .send()
         .await
         .unwrap();
-    let paid = client
-        .get_invoice()
-        .invoice_id(&id)
-        .execute()
-        .await
-        .unwrap();
+    let paid = client.get_invoice().invoice_id(&id).send().await.unwrap();
     assert_eq!(
         paid.receivable_status
             .and_then(|status| status.name)
@@ -321,7 +311,7 @@ async fn an_invoice_is_created_updated_searched_dispatched_and_paid() {
     let err = client
         .confirm_invoice_payment()
         .body(confirmation)
-        .execute()
+        .send()
         .await
         .unwrap_err();
     assert_eq!(err.meta().http_status, Some(422), "{err:?}");
@@ -336,14 +326,14 @@ async fn unknown_records_are_404_and_inactive_customers_422() {
     let err = client
         .get_invoice()
         .invoice_id("INVC-NOPE")
-        .execute()
+        .send()
         .await
         .unwrap_err();
     assert_eq!(err.meta().http_status, Some(404));
     let err = client
         .create_invoice()
         .body(invoice_request("KCAAAAAAAAAAAAAA"))
-        .execute()
+        .send()
         .await
         .unwrap_err();
     assert_eq!(err.meta().http_status, Some(404));
@@ -354,7 +344,7 @@ async fn unknown_records_are_404_and_inactive_customers_422() {
     let err = client
         .create_invoice()
         .body(invoice_request(&customer))
-        .execute()
+        .send()
         .await
         .unwrap_err();
     assert_eq!(err.meta().http_status, Some(422));
@@ -369,7 +359,7 @@ async fn bulk_uploads_acknowledge_that_nothing_was_parsed() {
     let customers = client
         .create_bulk_customer()
         .company_id("CEKFOWV7UQ")
-        .execute()
+        .send()
         .await
         .unwrap()
         .unwrap();
@@ -377,17 +367,12 @@ async fn bulk_uploads_acknowledge_that_nothing_was_parsed() {
     assert_eq!(customers["rowsParsed"], 0);
     let updates = client
         .bulk_update_customers()
-        .execute()
+        .send()
         .await
         .unwrap()
         .unwrap();
     assert_eq!(updates["rowsApplied"], 0);
-    let invoices = client
-        .invoice_bulk_upload()
-        .execute()
-        .await
-        .unwrap()
-        .unwrap();
+    let invoices = client.invoice_bulk_upload().send().await.unwrap().unwrap();
     assert_eq!(invoices["rowsParsed"], 0);
     assert!(sandbox.customers().is_empty() && sandbox.invoices().is_empty());
 
@@ -517,7 +502,7 @@ async fn scripted_faults_apply_to_receivables_operations() {
     let err = client
         .create_invoice()
         .body(invoice_request(&customer))
-        .execute()
+        .send()
         .await
         .unwrap_err();
     assert_eq!(err.meta().http_status, Some(504), "{err:?}");
@@ -526,7 +511,7 @@ async fn scripted_faults_apply_to_receivables_operations() {
     let created = client
         .create_invoice()
         .body(invoice_request(&customer))
-        .execute()
+        .send()
         .await
         .unwrap()
         .unwrap();
@@ -534,11 +519,11 @@ async fn scripted_faults_apply_to_receivables_operations() {
     let err = client
         .get_invoice()
         .invoice_id(id)
-        .execute()
+        .send()
         .await
         .unwrap_err();
     assert!(err.is_decode(), "{err:?}");
-    assert!(client.get_invoice().invoice_id(id).execute().await.is_ok());
+    assert!(client.get_invoice().invoice_id(id).send().await.is_ok());
     assert_eq!(sandbox.calls(Operation::CreateInvoice), 2);
     assert_eq!(sandbox.calls(Operation::GetInvoice), 2);
 }

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use enkash::sandbox::{Fault, Operation, Sandbox, SandboxHandle};
-use enkash::{Client, Execute, Resolution, types};
+use enkash::{Client, Resolution, types};
 
 async fn client_for(sandbox: &SandboxHandle) -> Client {
     Client::from_config(sandbox.client_config().unwrap()).unwrap()
@@ -21,7 +21,7 @@ async fn fetched_bill(client: &Client) -> types::BillFetchResponse {
                 .circle(Some(enkash::enums::Circle::Mum))
                 .bill_params(types::BillParams::consumer_number("CN123456789")),
         )
-        .execute()
+        .send()
         .await
         .unwrap()
 }
@@ -42,13 +42,13 @@ async fn a_duplicate_reference_id_is_code_38_and_the_first_bill_stands() {
     let first = client
         .create_bill()
         .body(create(&bill, "REF-DUP"))
-        .execute()
+        .send()
         .await
         .unwrap();
     let err = client
         .create_bill()
         .body(create(&bill, "REF-DUP"))
-        .execute()
+        .send()
         .await
         .unwrap_err();
     assert!(err.is_duplicate_reference_id(), "{err:?}");
@@ -76,14 +76,14 @@ async fn the_velocity_limit_is_code_36_and_not_retried() {
         client
             .create_bill()
             .body(create(&bill, &format!("REF-V{n}")))
-            .execute()
+            .send()
             .await
             .unwrap();
     }
     let err = client
         .create_bill()
         .body(create(&bill, "REF-V3"))
-        .execute()
+        .send()
         .await
         .unwrap_err();
     assert!(err.is_velocity_limit(), "{err:?}");
@@ -101,7 +101,7 @@ async fn a_5xx_on_create_bill_is_settled_by_the_reference_id_lookup() {
     let err = client
         .create_bill()
         .body(create(&bill, "REF-504"))
-        .execute()
+        .send()
         .await
         .unwrap_err();
     let unknown = err.outcome_unknown().unwrap_or_else(|| panic!("{err:?}"));
@@ -118,7 +118,7 @@ async fn a_5xx_on_create_bill_is_settled_by_the_reference_id_lookup() {
     let created = client
         .create_bill()
         .body(create(&bill, "REF-504"))
-        .execute()
+        .send()
         .await
         .unwrap();
     assert!(created.utility_enkash_id.is_some());
@@ -141,7 +141,7 @@ async fn a_token_that_expires_mid_flow_is_renewed_without_failing_a_call() {
     let created = client
         .create_bill()
         .body(create(&bill, "REF-EXP"))
-        .execute()
+        .send()
         .await
         .unwrap();
     // The token the client holds is now dead on the server's side.
@@ -150,7 +150,7 @@ async fn a_token_that_expires_mid_flow_is_renewed_without_failing_a_call() {
     client
         .get_utility_bill_status()
         .utility_enkash_id(&id)
-        .execute()
+        .send()
         .await
         .unwrap();
     // And it expires by time: the client renews it ahead of expiry.
@@ -158,7 +158,7 @@ async fn a_token_that_expires_mid_flow_is_renewed_without_failing_a_call() {
     client
         .get_utility_bill_status()
         .utility_enkash_id(&id)
-        .execute()
+        .send()
         .await
         .unwrap();
     assert_eq!(sandbox.token_requests(), 3);
@@ -197,14 +197,14 @@ async fn the_webhook_arrives_with_its_static_headers() {
     let created = client
         .create_bill()
         .body(create(&bill, "REF-HOOK"))
-        .execute()
+        .send()
         .await
         .unwrap();
     let id = created.utility_enkash_id.unwrap();
     client
         .confirm_debit()
         .body(types::UtilityPaymentApprovalRequest::builder().utility_payment_ids(vec![id.clone()]))
-        .execute()
+        .send()
         .await
         .unwrap();
     let (headers, hook) = tokio::time::timeout(Duration::from_secs(10), received.recv())

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::Captured;
 use common::server::{Action, Server};
-use enkash::{Client, Config, Credentials, Execute, RetryPolicy};
+use enkash::{Client, Config, Credentials, RetryPolicy};
 use serde_json::json;
 
 const CLIENT_SECRET: &str = "client-secret-4f9a";
@@ -55,7 +55,7 @@ async fn each_call_traces_one_span_with_its_facts_and_no_secrets() {
     let err = client(&server)
         .get_utility_bill_status()
         .utility_enkash_id("UTIL-1")
-        .execute()
+        .send()
         .await
         .unwrap_err();
     assert!(err.is_duplicate_reference_id());

@@ -595,7 +595,7 @@ mod through_axum {
         use std::time::Duration;
 
         use enkash::sandbox::Sandbox;
-        use enkash::{Client, Execute, types};
+        use enkash::{Client, types};
 
         use super::*;
 
@@ -608,7 +608,7 @@ mod through_axum {
                         .circle(Some(Circle::Mum))
                         .bill_params(types::BillParams::consumer_number("CN123456789")),
                 )
-                .execute()
+                .send()
                 .await
                 .unwrap();
             let created = client
@@ -620,7 +620,7 @@ mod through_axum {
                         .bill_amount(bill.bill_amount.unwrap())
                         .bill_net_amount(bill.billnetamount.unwrap()),
                 )
-                .execute()
+                .send()
                 .await
                 .unwrap();
             let id = created.utility_enkash_id.unwrap();
@@ -630,7 +630,7 @@ mod through_axum {
                     types::UtilityPaymentApprovalRequest::builder()
                         .utility_payment_ids(vec![id.clone()]),
                 )
-                .execute()
+                .send()
                 .await
                 .unwrap();
             id

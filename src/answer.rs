@@ -1,0 +1,359 @@
+//! Reading an answer: the payload of a success, or a typed [`Error`] for everything else.
+//!
+//! Every generated `send()` comes through [`call`]: [`crate::driver::send`] makes the call, and
+//! [`decode`] reads the envelope into the operation's payload. The one generic piece is the
+//! decoding of the operation's own type.
+
+use std::time::{Duration, Instant};
+
+use serde::de::DeserializeOwned;
+use tracing::Instrument as _;
+use tracing::field::Empty;
+
+use crate::driver::{Answer, Built};
+use crate::error::{
+    ApiError, DecodeError, Error, OutcomeUnknown, RedirectError, ResponseCode, TokenError,
+    TransportError, TransportErrorKind, UnknownCause, excerpt,
+};
+use crate::generated::Client;
+use crate::operation::{CallKind, OperationSpec};
+use crate::retry::AttemptOutcome;
+use crate::types;
+
+/// What the pipeline learnt about one call, returned with its answer or its error.
+#[derive(Debug, Default)]
+pub(crate) struct Facts {
+    pub attempts: u32,
+    pub last_outcome: Option<AttemptOutcome>,
+    pub request_id: Option<String>,
+    pub retry_after: Option<Duration>,
+    pub reference_id: Option<String>,
+    pub utility_payment_ids: Vec<String>,
+    pub echoed_id: Option<String>,
+    pub token_error: Option<TokenError>,
+    pub body_too_large: bool,
+    /// The last 401 carried an RFC 6750 `invalid_token` challenge.
+    pub refused_unread: bool,
+}
+
+/// A response body wrapped in EnKash's envelope (`build.rs` writes the impls from the spec's
+/// `x-payload`), or the token response.
+pub(crate) trait Envelope {
+    /// What the call returns for it.
+    type Output;
+    fn response_code(&self) -> i64;
+    fn response_message(&self) -> Option<&str>;
+    /// The payload, or `None` when a success carries none although one is due.
+    fn into_output(self) -> Option<Self::Output>;
+}
+
+impl Envelope for crate::auth::TokenResponse {
+    type Output = crate::auth::TokenResponse;
+    fn response_code(&self) -> i64 {
+        0
+    }
+    fn response_message(&self) -> Option<&str> {
+        None
+    }
+    fn into_output(self) -> Option<Self> {
+        Some(self)
+    }
+}
+
+/// Makes the call `built` is for and returns its payload: what every generated `send()` runs.
+/// One `enkash.call` span per call (operation, attempt, HTTP status, response_code, duration),
+/// without bodies or secrets.
+pub(crate) async fn call<T>(
+    client: &Client,
+    operation: &'static OperationSpec,
+    built: Built,
+) -> Result<T::Output, Error>
+where
+    T: Envelope + DeserializeOwned,
+{
+    let span = call_span(operation.id);
+    let started = Instant::now();
+    let answer = crate::driver::send(client, operation, built)
+        .instrument(span.clone())
+        .await;
+    let output = decode::<T>(operation, answer);
+    span.record("duration_ms", started.elapsed().as_millis() as u64);
+    match &output {
+        Err(err) => {
+            if let Some(code) = err.response_code() {
+                span.record("response_code", code.code());
+            }
+            span.in_scope(|| tracing::debug!(error = %err, "call failed"));
+        }
+        Ok(_) => {
+            span.record("response_code", 0);
+        }
+    }
+    output
+}
+
+/// The span of one call: operation, attempt, HTTP status, response_code, duration.
+pub(crate) fn call_span(operation: &'static str) -> tracing::Span {
+    tracing::info_span!(
+        "enkash.call",
+        operation,
+        attempt = Empty,
+        http.status = Empty,
+        response_code = Empty,
+        duration_ms = Empty,
+    )
+}
+
+/// Reads the answer of `operation` into its payload or a typed error.
+pub(crate) fn decode<T>(
+    operation: &'static OperationSpec,
+    answer: Result<Answer, Error>,
+) -> Result<T::Output, Error>
+where
+    T: Envelope + DeserializeOwned,
+{
+    let answer = answer?;
+    let failure = Failure::new(operation, &answer.facts);
+    let status = answer.status;
+    let body = &answer.body;
+    if answer.facts.body_too_large {
+        return Err(failure.undecodable(
+            status,
+            "the body is larger than the configured limit",
+            b"",
+        ));
+    }
+    match status {
+        200 => match serde_json::from_slice::<T>(body) {
+            Ok(envelope) => {
+                let code = envelope.response_code();
+                if code != 0 {
+                    return Err(Error::Api(Box::new(ApiError {
+                        operation: operation.id,
+                        http_status: status,
+                        code: Some(ResponseCode::from_code(code)),
+                        message: envelope.response_message().map(str::to_owned),
+                        payload: None,
+                        request_id: answer.facts.request_id.clone(),
+                        retry_after: None,
+                    })));
+                }
+                envelope
+                    .into_output()
+                    .ok_or_else(|| failure.undecodable(status, "the payload is missing", b""))
+            }
+            Err(err) => {
+                // A failure whose payload does not fit the success schema (often a plain string).
+                if let Ok(generic) = serde_json::from_slice::<types::ErrorEnvelope>(body)
+                    && generic.response_code.is_some_and(|code| code != 0)
+                {
+                    return failure.answered(
+                        status,
+                        generic.response_code,
+                        generic.response_message,
+                        payload_excerpt(generic.payload.as_ref()),
+                    );
+                }
+                Err(failure.undecodable(status, &err.to_string(), body))
+            }
+        },
+        300..=399 => {
+            let location = answer
+                .headers
+                .get(reqwest::header::LOCATION)
+                .and_then(|value| value.to_str().ok());
+            Err(Error::Redirected(Box::new(RedirectError::new(
+                operation.id,
+                status,
+                location,
+            ))))
+        }
+        400..=599 => match serde_json::from_slice::<types::ErrorEnvelope>(body) {
+            Ok(generic) => failure.answered(
+                status,
+                generic.response_code,
+                generic.response_message,
+                payload_excerpt(generic.payload.as_ref()),
+            ),
+            Err(_) => failure.answered(status, None, None, Some(excerpt(body))),
+        },
+        _ => failure.answered(status, None, None, None),
+    }
+}
+
+/// An error payload as bounded, masked text.
+fn payload_excerpt(payload: Option<&serde_json::Value>) -> Option<String> {
+    payload.map(|payload| match payload {
+        serde_json::Value::String(text) => excerpt(text.as_bytes()),
+        other => excerpt(other.to_string().as_bytes()),
+    })
+}
+
+/// Builds the error of a failed call from what is known about it.
+pub(crate) struct Failure<'a> {
+    spec: &'a OperationSpec,
+    facts: &'a Facts,
+}
+
+impl<'a> Failure<'a> {
+    pub(crate) fn new(spec: &'a OperationSpec, facts: &'a Facts) -> Self {
+        Self { spec, facts }
+    }
+
+    /// The call's total deadline passed before an attempt could start.
+    pub(crate) fn deadline_passed(&self) -> Error {
+        let message = "the total timeout passed before the call could be sent".to_owned();
+        if self.moves_state() && self.facts.attempts > 0 {
+            return self.unknown(UnknownCause::Timeout, None);
+        }
+        Error::Transport(Box::new(TransportError {
+            operation: self.spec.id,
+            kind: TransportErrorKind::Timeout,
+            message,
+        }))
+    }
+
+    fn unknown(&self, cause: UnknownCause, http_status: Option<u16>) -> Error {
+        Error::OutcomeUnknown(Box::new(OutcomeUnknown {
+            operation: self.spec.id,
+            cause,
+            http_status,
+            reference_id: self.facts.reference_id.clone(),
+            utility_payment_ids: self.facts.utility_payment_ids.clone(),
+            echoed_id: self.facts.echoed_id.clone(),
+        }))
+    }
+
+    fn moves_state(&self) -> bool {
+        self.spec.kind != CallKind::Lookup
+    }
+
+    /// EnKash answered with a failure status or code.
+    fn answered<T>(
+        &self,
+        status: u16,
+        code: Option<i64>,
+        message: Option<String>,
+        payload: Option<String>,
+    ) -> Result<T, Error> {
+        if status == 401
+            && let Some(token_error) = &self.facts.token_error
+        {
+            return Err(Error::Token(Box::new(token_error.clone())));
+        }
+        // A 401 on a call that changes state is an unknown outcome unless it proved the request
+        // was refused unread (and then it was resent once, so this is the second refusal).
+        if status == 401 && self.moves_state() && !self.facts.refused_unread {
+            return Err(self.unknown(UnknownCause::Unauthorized, Some(status)));
+        }
+        if status >= 500 && self.moves_state() {
+            return Err(self.unknown(UnknownCause::ServerError, Some(status)));
+        }
+        Err(Error::Api(Box::new(ApiError {
+            operation: self.spec.id,
+            http_status: status,
+            code: code.map(ResponseCode::from_code),
+            message,
+            payload,
+            request_id: self.facts.request_id.clone(),
+            retry_after: self.facts.retry_after,
+        })))
+    }
+
+    /// An answer that could not be read: for a call that changes state, its outcome is unknown.
+    fn undecodable(&self, status: u16, reason: &str, body: &[u8]) -> Error {
+        if self.moves_state() {
+            return self.unknown(UnknownCause::UnreadableAnswer, Some(status));
+        }
+        Error::Decode(Box::new(DecodeError {
+            operation: self.spec.id,
+            http_status: status,
+            reason: reason.chars().take(200).collect(),
+            excerpt: excerpt(body),
+        }))
+    }
+
+    /// No (complete) answer.
+    pub(crate) fn no_answer(&self, err: &reqwest::Error) -> Error {
+        let not_sent = err.is_connect();
+        if self.moves_state() && !not_sent {
+            let cause = if err.is_timeout() {
+                UnknownCause::Timeout
+            } else {
+                UnknownCause::ConnectionLost
+            };
+            return self.unknown(cause, None);
+        }
+        let kind = if not_sent {
+            TransportErrorKind::Connect
+        } else if err.is_timeout() {
+            TransportErrorKind::Timeout
+        } else {
+            TransportErrorKind::ConnectionLost
+        };
+        Error::Transport(Box::new(TransportError {
+            operation: self.spec.id,
+            kind,
+            message: transport_message(err),
+        }))
+    }
+}
+
+/// The causes of a transport failure, without reqwest's own line (which quotes the URL).
+fn transport_message(err: &reqwest::Error) -> String {
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(err);
+    while let Some(cause) = source {
+        causes.push(cause.to_string());
+        source = cause.source();
+    }
+    if causes.is_empty() {
+        causes.push(
+            if err.is_timeout() {
+                "timed out"
+            } else {
+                "request failed"
+            }
+            .to_owned(),
+        );
+    }
+    causes.join(": ").chars().take(300).collect()
+}
+
+/// Entry points for the fuzz targets in `fuzz/` (built with `--cfg fuzzing` only).
+#[cfg(fuzzing)]
+pub mod fuzzing {
+    use super::*;
+
+    /// Reads a token answer the way the client does and caches it; returns how long until the
+    /// token would be renewed (`None` when the answer is refused).
+    pub fn token_renewal(body: &[u8]) -> Option<std::time::Duration> {
+        let response: crate::auth::TokenResponse = serde_json::from_slice(body).ok()?;
+        let cache = crate::auth::TokenCache::new(std::time::Duration::from_secs(60));
+        let cached = cache.cache(response).ok()?;
+        Some(
+            cached
+                .renew_at
+                .saturating_duration_since(tokio::time::Instant::now()),
+        )
+    }
+
+    /// Reads an answer with this status and body the way a status lookup does, and returns the
+    /// error message it gives (empty on success).
+    pub fn read_answer(status: u16, body: &[u8]) -> String {
+        let answer = Answer {
+            status,
+            headers: reqwest::header::HeaderMap::new(),
+            body: bytes::Bytes::copy_from_slice(body),
+            facts: Facts {
+                last_outcome: Some(AttemptOutcome::Status(status)),
+                ..Facts::default()
+            },
+        };
+        let operation = &crate::generated::operations::GET_UTILITY_BILL_STATUS;
+        match decode::<types::UtilityPaymentV2Envelope>(operation, Ok(answer)) {
+            Ok(_) => String::new(),
+            Err(err) => err.to_string(),
+        }
+    }
+}
