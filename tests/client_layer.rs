@@ -166,6 +166,75 @@ async fn a_401_causes_one_reauthentication_and_one_resend() {
 }
 
 #[tokio::test]
+async fn the_total_timeout_covers_getting_the_token() {
+    // The token answer takes 700 ms and the lookup hangs: with a 1 s total, the call ends when
+    // the total runs out, not 700 ms plus an attempt timeout later.
+    let handler = Arc::new(|seen: &Seen, _: usize| {
+        if seen.path == "/oauth/token" {
+            let token = json!({"access_token": "tok-1", "expires_in": 3600});
+            return Action::Delay(
+                Duration::from_millis(700),
+                Box::new(Action::json(200, token)),
+            );
+        }
+        Action::Delay(
+            Duration::from_secs(10),
+            Box::new(Action::ok(bill("UTIL-1", "REF-1"))),
+        )
+    });
+    let server = Server::start_raw(handler).await;
+    let timeouts = Timeouts::default()
+        .with_attempt(Duration::from_secs(5))
+        .with_total(Duration::from_secs(1));
+    let client = Client::from_config(config(&server).timeouts(timeouts).build().unwrap()).unwrap();
+    let started = Instant::now();
+    let err = client
+        .get_utility_bill_status()
+        .utility_enkash_id("UTIL-1")
+        .send()
+        .await
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(err.is_timeout(), "{err:?}");
+    // Without the token inside the deadline this took 700 ms + the 5 s attempt timeout.
+    assert!(elapsed < Duration::from_secs(3), "took {elapsed:?}");
+    assert_eq!(server.token_requests(), 1);
+}
+
+#[tokio::test]
+async fn the_token_calls_facts_never_become_the_calls_own() {
+    let handler = Arc::new(|seen: &Seen, _: usize| {
+        if seen.path == "/oauth/token" {
+            return Action::Reply(
+                200,
+                vec![
+                    ("content-type", "application/json".into()),
+                    ("x-request-id", "req-token".into()),
+                ],
+                json!({"access_token": "tok-1", "expires_in": 3600}).to_string(),
+            );
+        }
+        Action::Reply(
+            400,
+            vec![
+                ("content-type", "application/json".into()),
+                ("x-request-id", "req-call".into()),
+            ],
+            json!({"response_code": 1, "response_message": "Bad request"}).to_string(),
+        )
+    });
+    let server = Server::start_raw(handler).await;
+    let err = client(&server)
+        .get_utility_bill_status()
+        .utility_enkash_id("UTIL-1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.meta().request_id, Some("req-call"));
+    assert_eq!(err.meta().http_status, Some(400));
+}
+
+#[tokio::test]
 async fn blank_ids_are_refused_with_no_request_sent() {
     let server = Server::start(3600, |_, _| Action::ok(bill("UTIL-1", "REF-1"))).await;
     let client = client(&server);
