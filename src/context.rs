@@ -28,6 +28,8 @@ pub(crate) struct CallFacts {
     pub invalid: Option<ValidationError>,
     pub token_error: Option<TokenError>,
     pub body_too_large: bool,
+    /// The client making the call, whose secrets are masked where an answer echoes them.
+    pub client: Option<crate::client::ClientState>,
 }
 
 #[derive(Debug, Default)]

@@ -34,7 +34,7 @@ pub trait Execute {
 }
 
 /// A response body wrapped in EnKash's envelope, or the token response.
-pub(crate) trait Envelope {
+pub(crate) trait Envelope: serde::de::DeserializeOwned {
     /// What `execute()` returns for it.
     type Output;
     fn response_code(&self) -> i64;
@@ -183,8 +183,10 @@ async fn run<B: SendOutput>(builder: B) -> Result<<B::Body as Envelope>::Output,
     // Boxed: the generated future and its answer take kilobytes. Behind a pointer they are not
     // copied at every poll through the task-local and tracing layers (see BENCHMARKS.md).
     let send = Box::pin(async move { boxed(builder.send().await) });
-    let (result, facts) = CallContext::scope(send).instrument(span.clone()).await;
-    let output = interpret(&spec, result, facts);
+    let (result, mut facts) = CallContext::scope(send).instrument(span.clone()).await;
+    let client = facts.client.take();
+    let output = interpret(&spec, result, facts)
+        .map_err(|err| crate::redact::scrub_for(err, client.as_ref()));
     span.record("duration_ms", started.elapsed().as_millis() as u64);
     if let Err(err) = &output {
         if let Some(code) = err.response_code() {
@@ -292,7 +294,8 @@ fn interpret<T: Envelope>(
             if status >= 400 {
                 return failure.answered(status, None, None, Some(excerpt(&bytes)));
             }
-            Err(failure.undecodable(status, &err.to_string(), &bytes))
+            let (reason, masked) = crate::redact::unreadable::<T>(&bytes, err);
+            Err(failure.undecodable(status, &reason, &masked))
         }
         Err(Raw::InvalidRequest(message)) => Err(Error::InvalidRequest(Box::new(
             facts

@@ -29,6 +29,7 @@ impl ClientHooks<crate::client::ClientState> for Client {
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
         let spec = spec_of(info.operation_id);
+        CallContext::record(|facts| facts.client = Some(self.inner.clone()));
         if !spec.needs_token() {
             let credentials = &self.inner.config().credentials;
             let basic = base64::engine::general_purpose::STANDARD.encode(format!(

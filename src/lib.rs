@@ -16,6 +16,7 @@ mod hooks;
 pub mod money;
 pub mod operation;
 pub mod patch;
+mod redact;
 pub mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;

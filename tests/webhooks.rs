@@ -407,10 +407,9 @@ fn a_body_of_another_webhook_is_malformed_for_this_one() {
             &vendor("payment-response-webhook.webhook.json"),
         )
         .unwrap_err();
-    let message = err.public_message();
-    assert!(
-        message.starts_with("malformed utilityBill body: missing field `companyBiller` at line "),
-        "{message}"
+    assert_eq!(
+        err.public_message(),
+        "malformed utilityBill body: missing field `companyBiller`"
     );
 }
 
@@ -429,12 +428,16 @@ fn malformed_errors_quote_a_bounded_redacted_excerpt() {
     else {
         panic!("{err:?}");
     };
-    assert!(!excerpt.contains("50200012345678"), "{excerpt}");
-    assert!(excerpt.contains("** redacted **"), "{excerpt}");
-    assert!(excerpt.chars().count() <= 259, "{excerpt}");
-    assert!(
-        reason.starts_with("invalid type: string \"…\", expected"),
-        "{reason}"
+    assert_eq!(
+        excerpt,
+        &format!(
+            r#"{{"accountNumber":"**********5678","companyBiller":{{}},"numberOfUnits":"** redacted **","pad":"{}..."#,
+            "y".repeat(163)
+        )
+    );
+    assert_eq!(
+        reason,
+        "at numberOfUnits: invalid type: string, expected i64"
     );
     assert!(
         !err.json_body().contains("accountNumber"),

@@ -172,65 +172,23 @@ impl From<WebhookError> for crate::Error {
     }
 }
 
-/// Why `body` is not the JSON of `kind`, without quoting the body's values.
-pub(crate) fn malformed(kind: WebhookKind, body: &[u8], err: &serde_json::Error) -> WebhookError {
-    let reason = match err.classify() {
-        serde_json::error::Category::Eof if body.iter().all(u8::is_ascii_whitespace) => {
-            "empty body".to_owned()
-        }
-        serde_json::error::Category::Eof => format!(
-            "truncated JSON at line {} column {}",
-            err.line(),
-            err.column()
-        ),
-        serde_json::error::Category::Syntax | serde_json::error::Category::Io => {
-            format!("not valid JSON: {err}")
-        }
-        serde_json::error::Category::Data => err.to_string(),
-    };
+/// Why `body` is not the JSON of `kind`: the field path and what was expected there, never a
+/// value of the body.
+pub(crate) fn malformed(
+    kind: WebhookKind,
+    body: &[u8],
+    failure: &crate::redact::JsonFailure,
+) -> WebhookError {
     WebhookError::MalformedBody {
         kind,
-        reason: crate::error::excerpt(hide_quoted(&reason).as_bytes()),
-        excerpt: crate::error::excerpt(body),
+        reason: failure.reason(body),
+        excerpt: crate::redact::excerpt(&failure.masked_body(body)),
     }
-}
-
-/// Replaces every double-quoted run of a serde message (a string value from the body) by `"…"`.
-fn hide_quoted(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut inside = false;
-    let mut escaped = false;
-    for c in message.chars() {
-        if inside && escaped {
-            escaped = false;
-        } else if inside && c == '\\' {
-            escaped = true;
-        } else if c == '"' {
-            if !inside {
-                out.push_str("\"…\"");
-            }
-            inside = !inside;
-        } else if !inside {
-            out.push(c);
-        }
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quoted_values_are_hidden() {
-        assert_eq!(
-            hide_quoted(r#"invalid type: string "50200012345678", expected i64 at line 1"#),
-            r#"invalid type: string "…", expected i64 at line 1"#
-        );
-        assert_eq!(hide_quoted(r#"a "b" c "d"#), r#"a "…" c "…""#);
-        assert_eq!(hide_quoted("no quotes"), "no quotes");
-        assert_eq!(hide_quoted(r#"s "a\"b" t"#), r#"s "…" t"#);
-    }
 
     #[test]
     fn statuses_follow_the_kind_of_failure() {

@@ -174,10 +174,10 @@ macro_rules! webhooks {
             /// # Ok::<(), enkash::webhook::WebhookError>(())
             /// ```
             pub fn parse(kind: WebhookKind, body: &[u8]) -> Result<WebhookEvent, WebhookError> {
-                let failed = |err: serde_json::Error| error::malformed(kind, body, &err);
+                let failed = |failure| error::malformed(kind, body, &failure);
                 Ok(match kind {
                     $(WebhookKind::$variant => {
-                        WebhookEvent::$variant(Box::new(serde_json::from_slice(body).map_err(failed)?))
+                        WebhookEvent::$variant(Box::new(crate::redact::decode_json(body).map_err(failed)?))
                     })+
                 })
             }
@@ -416,12 +416,10 @@ mod tests {
         assert_eq!(reason(b""), "empty body");
         assert!(reason(b"{\"companyBiller\":").starts_with("truncated JSON"));
         assert!(reason(b"<html>").starts_with("not valid JSON"));
+        assert_eq!(reason(b"{}"), "missing field `companyBiller`");
         assert_eq!(
-            reason(b"{}"),
-            "missing field `companyBiller` at line 1 column 2"
+            reason(br#"{"companyBiller":{},"numberOfUnits":"50200012345678"}"#),
+            "at numberOfUnits: invalid type: string, expected i64"
         );
-        let hidden = reason(br#"{"companyBiller":{},"numberOfUnits":"50200012345678"}"#);
-        assert!(!hidden.contains("5020001234"), "{hidden}");
-        assert!(hidden.contains("\"…\""), "{hidden}");
     }
 }
