@@ -3,6 +3,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use subtle::{Choice, ConstantTimeEq};
 
 /// What `Debug` and `Display` print in place of a secret.
 pub const REDACTED: &str = "** redacted **";
@@ -20,7 +21,9 @@ pub const REDACTED: &str = "** redacted **";
 /// assert_eq!(password.to_string(), "** redacted **");
 /// assert_eq!(password.expose(), "hunter2");
 /// ```
-#[derive(Clone, PartialEq, Eq, Default)]
+///
+/// Its `==` compares in constant time ([`Secret::matches`]).
+#[derive(Clone, Default)]
 pub struct Secret(String);
 
 impl Secret {
@@ -38,7 +41,40 @@ impl Secret {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// True when `candidate` is exactly this secret, compared in constant time (`subtle`): the
+    /// time taken depends only on the length of `candidate`, never on where the two differ or on
+    /// the secret's length.
+    ///
+    /// ```
+    /// use enkash::Secret;
+    /// let agreed = Secret::from("agreed-value");
+    /// assert!(agreed.matches(b"agreed-value"));
+    /// assert!(!agreed.matches(b"agreed-valuE"));
+    /// assert!(!agreed.matches(b"agreed"));
+    /// ```
+    pub fn matches(&self, candidate: &[u8]) -> bool {
+        let expected = self.0.as_bytes();
+        if expected.is_empty() {
+            return candidate.is_empty();
+        }
+        let same_length = (candidate.len() as u64).ct_eq(&(expected.len() as u64));
+        // Every byte of `candidate` is compared, against the secret repeated as often as needed.
+        let same_bytes = candidate
+            .iter()
+            .zip(expected.iter().cycle())
+            .fold(Choice::from(1), |same, (a, b)| same & a.ct_eq(b));
+        (same_length & same_bytes).into()
+    }
 }
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.matches(other.0.as_bytes())
+    }
+}
+
+impl Eq for Secret {}
 
 impl From<&str> for Secret {
     fn from(value: &str) -> Self {
@@ -264,6 +300,20 @@ mod tests {
             "Secret(\n    \"** redacted **\",\n)"
         );
         assert_eq!(format!("{secret}"), "** redacted **");
+    }
+
+    #[test]
+    fn equal_only_when_every_byte_and_the_length_match() {
+        let secret = Secret::from("secret");
+        assert!(secret.matches(b"secret"));
+        assert!(!secret.matches(b"secreT"));
+        assert!(!secret.matches(b"secret-longer"));
+        assert!(!secret.matches(b"secretsecret"));
+        assert!(!secret.matches(b""));
+        assert!(Secret::default().matches(b""));
+        assert!(!Secret::default().matches(b"x"));
+        assert_eq!(secret, Secret::from("secret"));
+        assert_ne!(secret, Secret::from("Secret"));
     }
 
     #[test]
