@@ -78,12 +78,17 @@ pub(crate) fn last_four(value: &str) -> String {
 /// The start of a body, at most [`EXCERPT_LIMIT`] characters, with sensitive values masked.
 pub(crate) fn excerpt(body: &[u8]) -> String {
     match serde_json::from_slice::<Value>(body) {
-        Ok(value) => bound(&mask_json(value).to_string(), false),
+        Ok(value) => bound(&json_text(value), false),
         Err(_) => {
             let window = String::from_utf8_lossy(&body[..body.len().min(TEXT_WINDOW)]);
             bound(&mask_text(&window), body.len() > TEXT_WINDOW)
         }
     }
+}
+
+/// A JSON document as text, with sensitive values masked (not bounded).
+pub(crate) fn json_text(value: Value) -> String {
+    mask_json(value).to_string()
 }
 
 /// `text` cut to [`EXCERPT_LIMIT`] characters, with `...` when it was longer or `cut` already.

@@ -8,6 +8,44 @@ use subtle::{Choice, ConstantTimeEq};
 /// What `Debug` and `Display` print in place of a secret.
 pub const REDACTED: &str = "** redacted **";
 
+/// The conversions of a string newtype that takes any text: from `&str` and `String`, `parse()`,
+/// and serde as a plain JSON string.
+macro_rules! any_text {
+    ($name:ident) => {
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                Self(value.to_owned())
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(value: String) -> Self {
+                Self(value)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::convert::Infallible;
+
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from(value))
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                String::deserialize(deserializer).map(Self)
+            }
+        }
+    };
+}
+
 /// A password, client secret or token.
 ///
 /// Its `Debug` and `Display` print [`REDACTED`], so a secret inside any request, response or error
@@ -76,25 +114,7 @@ impl PartialEq for Secret {
 
 impl Eq for Secret {}
 
-impl From<&str> for Secret {
-    fn from(value: &str) -> Self {
-        Self(value.to_owned())
-    }
-}
-
-impl From<String> for Secret {
-    fn from(value: String) -> Self {
-        Self(value)
-    }
-}
-
-impl std::str::FromStr for Secret {
-    type Err = std::convert::Infallible;
-
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
+any_text!(Secret);
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -105,18 +125,6 @@ impl fmt::Debug for Secret {
 impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(REDACTED)
-    }
-}
-
-impl Serialize for Secret {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for Secret {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self)
     }
 }
 
@@ -227,9 +235,7 @@ impl AccountNumber {
     }
 
     fn masked(&self) -> String {
-        let visible = self.0.len().saturating_sub(4);
-        let tail = self.0.get(visible..).unwrap_or_default();
-        format!("{}{tail}", "*".repeat(visible))
+        crate::redact::last_four(&self.0)
     }
 }
 
@@ -284,6 +290,50 @@ impl<'de> Deserialize<'de> for AccountNumber {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         String::deserialize(deserializer)
             .and_then(|value| Self::try_from(value).map_err(serde::de::Error::custom))
+    }
+}
+
+/// A bank account number taken as given, with no rule checked: as EnKash sends it (the masked
+/// `maskedAccountNumber` of Vendor Payment), or as a search filter takes it.
+///
+/// Like [`AccountNumber`], masked in `Debug` and `Display` to its last four characters, serialized
+/// as-is, and read only through [`UncheckedAccountNumber::expose`].
+///
+/// ```
+/// use enkash::secret::UncheckedAccountNumber;
+/// let account = UncheckedAccountNumber::from("5010-0234-5678");
+/// assert_eq!(format!("{account:?}"), r#"UncheckedAccountNumber("**********5678")"#);
+/// assert_eq!(account.to_string(), "**********5678");
+/// assert_eq!(account.expose(), "5010-0234-5678");
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct UncheckedAccountNumber(String);
+
+impl UncheckedAccountNumber {
+    /// Wraps an account number.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The account number itself. Call it only where the value goes on the wire or is compared.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+any_text!(UncheckedAccountNumber);
+
+impl fmt::Debug for UncheckedAccountNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("UncheckedAccountNumber")
+            .field(&crate::redact::last_four(&self.0))
+            .finish()
+    }
+}
+
+impl fmt::Display for UncheckedAccountNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::redact::last_four(&self.0))
     }
 }
 
