@@ -94,17 +94,26 @@ mod codegen_or_not {
         // Bank-account blocks never show in Debug or Display output.
         ("InstituteBankAccount", "crate::secret::SecretObject"),
     ];
-    /// Marks a string schema that holds a bank account number: it becomes a type masked to its
-    /// last four characters in Debug and Display ([`SENSITIVE_TYPES`]). On a property it is
-    /// allowed only inside a schema replaced by a hand-written type, which masks it itself.
+    /// Marks a schema whose values stay out of Debug and Display output: it becomes a masking type
+    /// ([`SENSITIVE_TYPES`]). On a property it is allowed only inside a schema replaced by a
+    /// hand-written type, which masks it itself.
     const SENSITIVE: &str = "x-sensitive";
-    /// The kinds of [`SENSITIVE`] and the Rust type of a schema so marked, with a pattern (checked
-    /// on construction) and without.
-    const SENSITIVE_TYPES: &[(&str, &str, &str)] = &[(
-        "account-number",
-        "crate::secret::AccountNumber",
-        "crate::secret::UncheckedAccountNumber",
-    )];
+    /// The kinds of [`SENSITIVE`]: the `type` the schema must have (`None`: any JSON value), and
+    /// its Rust type with a pattern (checked on construction) and without.
+    const SENSITIVE_TYPES: &[(&str, Option<&str>, &str, &str)] = &[
+        (
+            "account-number",
+            Some("string"),
+            "crate::secret::AccountNumber",
+            "crate::secret::UncheckedAccountNumber",
+        ),
+        (
+            "json",
+            None,
+            "crate::secret::JsonPayload",
+            "crate::secret::JsonPayload",
+        ),
+    ];
     /// A property whose name holds this (lower case, without `_`) is an account number and must
     /// be marked [`SENSITIVE`].
     const ACCOUNT_NUMBER_NAME: &str = "accountnumber";
@@ -400,7 +409,7 @@ mod codegen_or_not {
         component_schemas(spec)
             .filter_map(|(name, schema)| {
                 let kind = schema.get(SENSITIVE)?.as_str()?;
-                let (_, checked, unchecked) =
+                let (_, _, checked, unchecked) =
                     SENSITIVE_TYPES.iter().find(|(known, ..)| *known == kind)?;
                 let rust_type = if schema.get("pattern").is_some() {
                     checked
@@ -421,12 +430,14 @@ mod codegen_or_not {
         for (name, schema) in component_schemas(spec) {
             let at = format!("#/components/schemas/{name}");
             if let Some(mark) = schema.get(SENSITIVE) {
-                let known = mark
-                    .as_str()
-                    .is_some_and(|kind| SENSITIVE_TYPES.iter().any(|(k, ..)| *k == kind));
-                if !known || schema.get("type").and_then(Value::as_str) != Some("string") {
+                let fits = SENSITIVE_TYPES.iter().any(|(kind, schema_type, ..)| {
+                    mark.as_str() == Some(kind)
+                        && schema.get("type").and_then(Value::as_str) == *schema_type
+                });
+                if !fits {
                     problems.push(format!(
-                        "{at}/{SENSITIVE}: only `account-number`, on a string schema"
+                        "{at}/{SENSITIVE}: `account-number` on a string schema, or `json` on a \
+                         schema with no type"
                     ));
                 }
             }

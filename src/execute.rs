@@ -71,7 +71,7 @@ envelopes! {
     // A search that matches nothing may leave the list out.
     UtilityBillSearchEnvelope => Vec<types::UtilityPaymentV2Response>, always;
     // Accounts Receivable: EnKash publishes no payload for most calls, so it may be absent.
-    ArEnvelope => Option<serde_json::Value>, always;
+    ArEnvelope => Option<crate::secret::JsonPayload>, always;
     BulkUploadEnvelope => Option<serde_json::Map<String, serde_json::Value>>, always;
     CustomerDeleteEnvelope => Option<String>, always;
     InvoiceEnvelope => types::Invoice;
@@ -147,20 +147,20 @@ operations! {
     GetUtilityBillByReferenceIdV0 => "get_utility_bill_by_reference_id_v0": types::UtilityPaymentEnvelope => types::UtilityPaymentResponse,
     GetUtilityBillByReferenceId => "get_utility_bill_by_reference_id": types::UtilityPaymentV2Envelope => types::UtilityPaymentV2Response,
     SearchUtilityBills => "search_utility_bills": types::UtilityBillSearchEnvelope => Vec<types::UtilityPaymentV2Response>,
-    CreateCustomer => "create_customer": types::ArEnvelope => Option<serde_json::Value>,
-    SearchCustomer => "search_customer": types::ArEnvelope => Option<serde_json::Value>,
-    ActivateCustomer => "activate_customer": types::ArEnvelope => Option<serde_json::Value>,
+    CreateCustomer => "create_customer": types::ArEnvelope => Option<crate::secret::JsonPayload>,
+    SearchCustomer => "search_customer": types::ArEnvelope => Option<crate::secret::JsonPayload>,
+    ActivateCustomer => "activate_customer": types::ArEnvelope => Option<crate::secret::JsonPayload>,
     CreateBulkCustomer => "create_bulk_customer": types::BulkUploadEnvelope => Option<serde_json::Map<String, serde_json::Value>>,
     BulkUpdateCustomers => "bulk_update_customers": types::BulkUploadEnvelope => Option<serde_json::Map<String, serde_json::Value>>,
     DeleteCustomerByCustomerId => "delete_customer_by_customer_id": types::CustomerDeleteEnvelope => Option<String>,
-    UpdateCustomer => "update_customer": types::ArEnvelope => Option<serde_json::Value>,
-    CreateInvoice => "create_invoice": types::ArEnvelope => Option<serde_json::Value>,
+    UpdateCustomer => "update_customer": types::ArEnvelope => Option<crate::secret::JsonPayload>,
+    CreateInvoice => "create_invoice": types::ArEnvelope => Option<crate::secret::JsonPayload>,
     GetInvoice => "get_invoice": types::InvoiceEnvelope => types::Invoice,
     UpdateInvoice => "update_invoice": types::InvoiceEnvelope => types::Invoice,
-    SearchCollectionInvoices => "search_collection_invoices": types::ArEnvelope => Option<serde_json::Value>,
+    SearchCollectionInvoices => "search_collection_invoices": types::ArEnvelope => Option<crate::secret::JsonPayload>,
     InvoiceBulkUpload => "invoice_bulk_upload": types::BulkUploadEnvelope => Option<serde_json::Map<String, serde_json::Value>>,
-    DispatchInvoiceCollection => "dispatch_invoice_collection": types::ArEnvelope => Option<serde_json::Value>,
-    ConfirmInvoicePayment => "confirm_invoice_payment": types::ArEnvelope => Option<serde_json::Value>,
+    DispatchInvoiceCollection => "dispatch_invoice_collection": types::ArEnvelope => Option<crate::secret::JsonPayload>,
+    ConfirmInvoicePayment => "confirm_invoice_payment": types::ArEnvelope => Option<crate::secret::JsonPayload>,
     // Vendor Payment
     InitiateEntityCheck => "initiate_entity_check": types::VendorAckEnvelope => Option<String>,
     RegisterEntity => "register_entity": types::VendorEnvelope => Option<serde_json::Value>,

@@ -337,6 +337,65 @@ impl fmt::Display for UncheckedAccountNumber {
     }
 }
 
+/// A JSON payload whose shape EnKash does not publish (most Accounts Receivable answers), kept as
+/// sent.
+///
+/// Read it as the [`serde_json::Value`] it dereferences to. Its `Debug` and `Display` print the
+/// JSON with the values of sensitive keys masked (secrets hidden, account numbers and long digit
+/// runs kept to their last four characters), so logging an answer shows no account number.
+///
+/// ```
+/// use enkash::secret::JsonPayload;
+/// let payload: JsonPayload =
+///     serde_json::from_str(r#"{"customerId":"KC1","accountNumber":"50100234567890"}"#).unwrap();
+/// assert_eq!(payload["accountNumber"], "50100234567890");
+/// assert_eq!(
+///     format!("{payload:?}"),
+///     r#"JsonPayload({"accountNumber":"**********7890","customerId":"KC1"})"#
+/// );
+/// ```
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct JsonPayload(serde_json::Value);
+
+impl JsonPayload {
+    /// Wraps a JSON value.
+    pub fn new(value: serde_json::Value) -> Self {
+        Self(value)
+    }
+
+    /// The JSON value itself.
+    pub fn into_value(self) -> serde_json::Value {
+        self.0
+    }
+}
+
+impl std::ops::Deref for JsonPayload {
+    type Target = serde_json::Value;
+
+    fn deref(&self) -> &serde_json::Value {
+        &self.0
+    }
+}
+
+impl From<serde_json::Value> for JsonPayload {
+    fn from(value: serde_json::Value) -> Self {
+        Self(value)
+    }
+}
+
+impl fmt::Debug for JsonPayload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "JsonPayload({self})")
+    }
+}
+
+impl fmt::Display for JsonPayload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::redact::json_text(self.0.clone()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,3 +44,22 @@ fn a_customer_creation_shows_only_the_last_four_characters_of_its_account_number
         r#"CustomerCreateRequest { account_number: Some(AccountNumber("**********7890")), address: None, company_id: None, contact_number: None, customer_company_id: None, customer_key_contacts: [], customer_reminders: [], external_source: None, ifsc: None, legal_name: None, pan_or_gstin: None, pin_code: None, state: None, unique_ref_no: None }"#
     );
 }
+
+#[test]
+fn an_accounts_receivable_payload_kept_as_json_masks_its_account_numbers() {
+    let envelope: types::ArEnvelope = serde_json::from_str(
+        r#"{"response_code":0,"payload":{"customerId":"KCX7M2Q9A4B8C1D3","accountNumber":"50100234567890","contacts":[{"mobile":"9876543210"}]}}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        format!("{envelope:?}"),
+        r#"ArEnvelope { error_response: None, payload: Some(JsonPayload({"accountNumber":"**********7890","contacts":[{"mobile":"******3210"}],"customerId":"KCX7M2Q9A4B8C1D3"})), response_code: 0, response_message: None }"#
+    );
+    let payload = envelope.payload.unwrap();
+    assert_eq!(
+        payload.to_string(),
+        r#"{"accountNumber":"**********7890","contacts":[{"mobile":"******3210"}],"customerId":"KCX7M2Q9A4B8C1D3"}"#
+    );
+    // Read as the JSON it is.
+    assert_eq!(payload["accountNumber"], "50100234567890");
+}
