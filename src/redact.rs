@@ -179,8 +179,7 @@ pub(crate) fn mask_text(text: &str) -> String {
     while let Some(c) = rest.chars().next() {
         if c == '"' {
             let (token, after) = quoted(rest);
-            let is_key = after.trim_start().starts_with(':');
-            if is_key {
+            if after.trim_start().starts_with(':') {
                 out.push_str(token);
                 pending = sensitivity(token.trim_matches('"'));
             } else {
@@ -188,30 +187,29 @@ pub(crate) fn mask_text(text: &str) -> String {
                 pending = Sensitivity::Plain;
             }
             rest = after;
+        } else if pending != Sensitivity::Plain && !matches!(c, ':' | '=' | ' ' | '\t') {
+            // An unquoted value (`"token":abc`, `password=abc`): up to the next delimiter.
+            let end = rest.find(is_delimiter).unwrap_or(rest.len());
+            let (value, after) = rest.split_at(end);
+            if value.is_empty() {
+                out.push(c);
+                rest = &rest[c.len_utf8()..];
+            } else {
+                push_value(&mut out, value, pending);
+                rest = after;
+            }
+            pending = Sensitivity::Plain;
         } else if c.is_alphanumeric() || c == '_' {
             let end = rest
                 .find(|c: char| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
                 .unwrap_or(rest.len());
             let (word, after) = rest.split_at(end);
-            if pending != Sensitivity::Plain {
-                // An unquoted value (`"token":abc`, `password=abc`): up to the next delimiter.
-                let end = rest.find(is_delimiter).unwrap_or(rest.len());
-                let (value, after) = rest.split_at(end);
-                push_value(&mut out, value, pending);
-                pending = Sensitivity::Plain;
-                rest = after;
-                continue;
-            }
             out.push_str(word);
-            let trimmed = after.trim_start_matches(' ');
-            if trimmed.starts_with(['=', ':']) {
+            if after.trim_start_matches(' ').starts_with(['=', ':']) {
                 pending = sensitivity(word);
             }
             rest = after;
         } else {
-            if !matches!(c, ':' | '=' | ' ') {
-                pending = Sensitivity::Plain;
-            }
             out.push(c);
             rest = &rest[c.len_utf8()..];
         }
@@ -585,7 +583,7 @@ mod tests {
 
     #[test]
     fn text_that_is_not_json_is_masked_by_key_and_digit_runs() {
-        let table: [(&str, &str); 4] = [
+        let table: [(&str, &str); 5] = [
             (
                 r#"{"password":"ab\"cd","token":"xyz","note":"acct 123456789012"#,
                 r#"{"password":"** redacted **","token":"** redacted **","note":"acct ********9012"#,
@@ -599,6 +597,7 @@ mod tests {
                 "upstream said: Invalid token: ** redacted ** (request 42)",
             ),
             ("acct 123456789012 paid", "acct ********9012 paid"),
+            ("secret: -abc+def, next", "secret: ** redacted **, next"),
         ];
         for (body, expected) in table {
             assert_eq!(excerpt(body.as_bytes()), expected, "{body}");

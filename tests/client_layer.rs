@@ -586,3 +586,29 @@ async fn the_client_debug_output_holds_no_secret() {
         assert!(!debug.contains(secret), "{secret} in {debug}");
     }
 }
+
+#[tokio::test]
+async fn a_token_refusal_that_echoes_the_credentials_masks_them() {
+    let server = Server::start_raw(Arc::new(|_: &Seen, _| {
+        Action::json(
+            401,
+            json!({"response_code": 1, "response_message": format!("Bad credentials: {PASSWORD} / {CLIENT_SECRET}")}),
+        )
+    }))
+    .await;
+    let err = client(&server)
+        .get_utility_bill_status()
+        .utility_enkash_id("UTIL-1")
+        .execute()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "could not obtain an access token (HTTP 401): Bad credentials: ** redacted ** / ** redacted **"
+    );
+    let debug = format!("{err:?}");
+    assert!(
+        !debug.contains(PASSWORD) && !debug.contains(CLIENT_SECRET),
+        "{debug}"
+    );
+}
