@@ -51,6 +51,16 @@ fn create_request(reference: Option<&str>) -> types::CreateBillRequest {
     serde_json::from_str(&body).unwrap()
 }
 
+/// The error of a status lookup of `UTIL-1` against `server`.
+async fn lookup_error(server: &Server) -> Error {
+    client(server)
+        .get_utility_bill_status()
+        .utility_enkash_id("UTIL-1")
+        .execute()
+        .await
+        .unwrap_err()
+}
+
 const STATUS_PATH: &str = "/api/v2/utilityPayment/UTIL-1";
 const CREATE_PATH: &str = "/api/v2/utilityPayment";
 
@@ -488,12 +498,7 @@ async fn an_undecodable_answer_gives_a_bounded_redacted_excerpt() {
         Action::Reply(200, vec![], body)
     })
     .await;
-    let err = client(&server)
-        .get_utility_bill_status()
-        .utility_enkash_id("UTIL-1")
-        .execute()
-        .await
-        .unwrap_err();
+    let err = lookup_error(&server).await;
     let Error::Decode(decode) = &err else {
         panic!("{err:?}")
     };
@@ -596,12 +601,7 @@ async fn a_token_refusal_that_echoes_the_credentials_masks_them() {
         )
     }))
     .await;
-    let err = client(&server)
-        .get_utility_bill_status()
-        .utility_enkash_id("UTIL-1")
-        .execute()
-        .await
-        .unwrap_err();
+    let err = lookup_error(&server).await;
     assert_eq!(
         err.to_string(),
         "could not obtain an access token (HTTP 401): Bad credentials: ** redacted ** / ** redacted **"
