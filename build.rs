@@ -89,18 +89,38 @@ mod codegen_or_not {
         ("Quantity", "crate::money::Quantity"),
         ("Timestamp", "crate::time::Timestamp"),
         ("Secret", "crate::secret::Secret"),
-        // Validated like a pattern newtype, but masked in Debug and Display.
-        ("BankAccountNumber", "crate::secret::AccountNumber"),
         // Two documented shapes whose snake_case names collide in Rust: decoded by hand with aliases.
         ("OAuthTokenResponse", "crate::auth::TokenResponse"),
         // PATCH bodies: a field left out, sent as null, or set (typify's Option cannot send null).
         ("CustomerUpdateRequest", "crate::patch::CustomerUpdate"),
         ("InvoiceUpdateRequest", "crate::patch::InvoiceUpdate"),
         // ---- Vendor Payment ----
-        // Account numbers and bank-account blocks never show in Debug or Display output.
-        ("AccountNumber", "crate::secret::Secret"),
+        // Bank-account blocks never show in Debug or Display output.
         ("InstituteBankAccount", "crate::secret::SecretObject"),
     ];
+    /// Marks a schema whose values stay out of Debug and Display output: it becomes a masking type
+    /// ([`SENSITIVE_TYPES`]). On a property it is allowed only inside a schema replaced by a
+    /// hand-written type, which masks it itself.
+    const SENSITIVE: &str = "x-sensitive";
+    /// The kinds of [`SENSITIVE`]: the `type` the schema must have (`None`: any JSON value), and
+    /// its Rust type with a pattern (checked on construction) and without.
+    const SENSITIVE_TYPES: &[(&str, Option<&str>, &str, &str)] = &[
+        (
+            "account-number",
+            Some("string"),
+            "crate::secret::AccountNumber",
+            "crate::secret::UncheckedAccountNumber",
+        ),
+        (
+            "json",
+            None,
+            "crate::secret::JsonPayload",
+            "crate::secret::JsonPayload",
+        ),
+    ];
+    /// A property whose name holds this (lower case, without `_`) is an account number and must
+    /// be marked [`SENSITIVE`].
+    const ACCOUNT_NUMBER_NAME: &str = "accountnumber";
     /// Only these schemas may be `type: number`; they become exact decimals, never `f64`.
     const DECIMAL_SCHEMAS: &[&str] = &["Amount", "Quantity"];
     /// Marks an enumeration that only the client sends: it stays a closed, generated enum.
@@ -139,6 +159,9 @@ mod codegen_or_not {
             .with_inner_type(inner_type);
         for (schema, rust_type) in REPLACEMENTS {
             settings.with_replacement(schema, rust_type, [TypeImpl::Display].into_iter());
+        }
+        for (schema, rust_type) in sensitive_replacements(&value) {
+            settings.with_replacement(&schema, rust_type, [TypeImpl::Display].into_iter());
         }
         for name in open_enum_names(&value) {
             settings.with_replacement(
@@ -375,6 +398,91 @@ mod codegen_or_not {
             .collect()
     }
 
+    /// The masking type of each component marked [`SENSITIVE`].
+    fn sensitive_replacements(spec: &Value) -> Vec<(String, &'static str)> {
+        component_schemas(spec)
+            .filter_map(|(name, schema)| {
+                let kind = schema.get(SENSITIVE)?.as_str()?;
+                let (_, _, checked, unchecked) =
+                    SENSITIVE_TYPES.iter().find(|(known, ..)| *known == kind)?;
+                let rust_type = if schema.get("pattern").is_some() {
+                    checked
+                } else {
+                    unchecked
+                };
+                Some((name.to_owned(), *rust_type))
+            })
+            .collect()
+    }
+
+    /// Where [`SENSITIVE`] is misused, and every account-number property that is not marked.
+    fn check_sensitive(spec: &Value, problems: &mut Vec<String>) {
+        let marked: Vec<String> = sensitive_replacements(spec)
+            .into_iter()
+            .map(|(name, _)| format!("#/components/schemas/{name}"))
+            .collect();
+        for (name, schema) in component_schemas(spec) {
+            let at = format!("#/components/schemas/{name}");
+            if let Some(mark) = schema.get(SENSITIVE) {
+                let fits = SENSITIVE_TYPES.iter().any(|(kind, schema_type, ..)| {
+                    mark.as_str() == Some(kind)
+                        && schema.get("type").and_then(Value::as_str) == *schema_type
+                });
+                if !fits {
+                    problems.push(format!(
+                        "{at}/{SENSITIVE}: `account-number` on a string schema, or `json` on a \
+                         schema with no type"
+                    ));
+                }
+            }
+            let hand_written = REPLACEMENTS.iter().any(|(replaced, _)| *replaced == name);
+            check_account_properties(schema, &at, hand_written, &marked, problems);
+        }
+    }
+
+    /// Every property named like an account number, at any depth of `schema`, references a
+    /// component marked [`SENSITIVE`], or is marked itself inside a hand-written type.
+    fn check_account_properties(
+        schema: &Value,
+        at: &str,
+        hand_written: bool,
+        marked: &[String],
+        problems: &mut Vec<String>,
+    ) {
+        let properties = schema.get("properties").and_then(Value::as_mapping);
+        for (key, property) in properties.into_iter().flatten() {
+            let key = key.as_str().unwrap_or("?");
+            let here = format!("{at}/properties/{key}");
+            let folded = key.replace('_', "").to_ascii_lowercase();
+            if folded.contains(ACCOUNT_NUMBER_NAME) {
+                let target = property.get("$ref").and_then(Value::as_str);
+                let references_marked = target.is_some_and(|t| marked.iter().any(|m| m == t));
+                let marked_here =
+                    property.get(SENSITIVE).and_then(Value::as_str) == Some("account-number");
+                if !(references_marked || hand_written && marked_here) {
+                    problems.push(format!(
+                        "{here}: an account number must reference a schema marked \
+                         `{SENSITIVE}: account-number` (or be marked itself in a hand-written type)"
+                    ));
+                }
+            } else if property.get(SENSITIVE).is_some() && !hand_written {
+                problems.push(format!(
+                    "{here}/{SENSITIVE}: only a component schema can be marked"
+                ));
+            }
+            check_account_properties(property, &here, hand_written, marked, problems);
+            if let Some(items) = property.get("items") {
+                check_account_properties(
+                    items,
+                    &format!("{here}/items"),
+                    hand_written,
+                    marked,
+                    problems,
+                );
+            }
+        }
+    }
+
     fn component_schemas(spec: &Value) -> impl Iterator<Item = (&str, &Value)> {
         spec.get("components")
             .and_then(|c| c.get("schemas"))
@@ -389,6 +497,7 @@ mod codegen_or_not {
     fn check_conventions(spec: &Value) -> Vec<String> {
         let mut problems = Vec::new();
         walk(spec, &mut String::from("#"), &mut problems);
+        check_sensitive(spec, &mut problems);
         for (name, schema) in component_schemas(spec) {
             let Some(mark) = schema.get(BOXED) else {
                 continue;

@@ -76,7 +76,10 @@ where
     let answer = crate::driver::send(client, operation, built)
         .instrument(span.clone())
         .await;
-    let output = decode::<T>(operation, answer);
+    // A secret EnKash echoes back (the password, the client secret, the current token) is masked
+    // wherever the error quotes the answer.
+    let output = decode::<T>(operation, answer)
+        .map_err(|err| crate::redact::scrub_for(err, Some(&client.inner)));
     span.record("duration_ms", started.elapsed().as_millis() as u64);
     match &output {
         Err(err) => {
@@ -154,7 +157,10 @@ where
                         payload_excerpt(generic.payload.as_ref()),
                     );
                 }
-                Err(failure.undecodable(status, &err.to_string(), body))
+                // The path and the expected type, never the value; the value is masked in the
+                // excerpt too.
+                let (reason, masked) = crate::redact::unreadable::<T>(body, err);
+                Err(failure.undecodable(status, &reason, &masked))
             }
         },
         300..=399 => {

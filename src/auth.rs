@@ -196,6 +196,12 @@ impl TokenCache {
         }
     }
 
+    /// The cached token, stale or not (to mask it where an answer echoes it).
+    pub fn current(&self) -> Option<AccessToken> {
+        let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
+        current.as_ref().map(|c| c.token.clone())
+    }
+
     /// The renewal in progress, or a new one when the last has ended.
     fn join_renewal(&self) -> Arc<Renewal> {
         let mut slot = self.renewal.lock().unwrap_or_else(PoisonError::into_inner);

@@ -31,6 +31,19 @@ where
     }
 }
 
+/// Longest start of a refused text that serde's message quotes.
+const QUOTED_TEXT_LIMIT: usize = 40;
+
+/// A text that does not hold what `expected` says, in serde's own form (which the crate's errors
+/// rewrite without the value), quoting at most the first 40 characters.
+pub(crate) fn invalid_text<E: de::Error>(text: &str, expected: &dyn de::Expected) -> E {
+    let end = text
+        .char_indices()
+        .nth(QUOTED_TEXT_LIMIT)
+        .map_or(text.len(), |(at, _)| at);
+    E::invalid_value(de::Unexpected::Str(&text[..end]), expected)
+}
+
 /// Decodes a string with `build`, without allocating for it.
 pub(crate) fn from_text<'de, D, F, T, E>(
     deserializer: D,
@@ -57,7 +70,8 @@ where
     }
 
     fn visit_str<Er: de::Error>(self, text: &str) -> Result<T, Er> {
-        (self.build)(text).map_err(Er::custom)
+        let expecting = self.expecting;
+        (self.build)(text).map_err(|_| invalid_text(text, &expecting))
     }
 }
 

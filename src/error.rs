@@ -664,95 +664,8 @@ impl fmt::Display for ConfigError {
     }
 }
 
-/// Longest excerpt of a body an error quotes.
-pub(crate) const EXCERPT_LIMIT: usize = 256;
-
-/// JSON keys whose string values never appear in an excerpt.
-const SENSITIVE_KEYS: &[&str] = &[
-    "password",
-    "secret",
-    "token",
-    "accountnumber",
-    "account_number",
-    "authorization",
-];
-
-/// The start of a body as text, at most [`EXCERPT_LIMIT`] characters, with the string values of
-/// sensitive keys and long digit runs (account numbers) masked.
-pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(EXCERPT_LIMIT * 4)]);
-    let masked = mask_digit_runs(&mask_sensitive_values(&text));
-    let mut out: String = masked.chars().take(EXCERPT_LIMIT).collect();
-    if masked.chars().count() > EXCERPT_LIMIT || body.len() > EXCERPT_LIMIT * 4 {
-        out.push_str("...");
-    }
-    out
-}
-
-fn mask_sensitive_values(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find('"') {
-        let (before, from_quote) = rest.split_at(start);
-        out.push_str(before);
-        let Some(end) = from_quote[1..].find('"') else {
-            out.push_str(from_quote);
-            return out;
-        };
-        let key = &from_quote[1..=end];
-        out.push_str(&from_quote[..end + 2]);
-        rest = &from_quote[end + 2..];
-        let lowered = key.to_ascii_lowercase();
-        if !SENSITIVE_KEYS.iter().any(|k| lowered.contains(k)) {
-            continue;
-        }
-        // `"key": "value"` -> `"key": "** redacted **"`
-        let after_colon = rest.trim_start();
-        if let Some(value) = after_colon.strip_prefix(':') {
-            let value = value.trim_start();
-            if let Some(inner) = value.strip_prefix('"') {
-                let skipped = rest.len() - inner.len();
-                out.push_str(&rest[..skipped]);
-                out.push_str(crate::secret::REDACTED);
-                rest = match inner.find('"') {
-                    Some(close) => {
-                        out.push('"');
-                        &inner[close + 1..]
-                    }
-                    None => "",
-                };
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-fn mask_digit_runs(text: &str) -> String {
-    // Runs of 9 or more digits are account or card numbers more often than amounts; keep the
-    // last four.
-    let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if run.len() >= 9 {
-            out.extend(std::iter::repeat_n('*', run.len() - 4));
-            out.push_str(&run[run.len() - 4..]);
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut run, &mut out);
-    out
-}
+/// Bodies are quoted in errors through the one redaction path.
+pub(crate) use crate::redact::excerpt;
 
 #[cfg(test)]
 mod tests {
@@ -772,20 +685,6 @@ mod tests {
             assert_eq!(ResponseCode::from_code(code), expected);
             assert_eq!(expected.code(), code);
         }
-    }
-
-    #[test]
-    fn excerpts_are_bounded_and_masked() {
-        let body = br#"{"access_token":"tok-abc","accountNumber":"123456789012","note":"ok"}"#;
-        assert_eq!(
-            excerpt(body),
-            r#"{"access_token":"** redacted **","accountNumber":"** redacted **","note":"ok"}"#
-        );
-        assert_eq!(excerpt(b"acct 123456789012 paid"), "acct ********9012 paid");
-        let html = format!("<html>{}</html>", "x".repeat(10_000));
-        let short = excerpt(html.as_bytes());
-        assert_eq!(short.chars().count(), EXCERPT_LIMIT + 3);
-        assert!(short.ends_with("..."));
     }
 
     #[test]

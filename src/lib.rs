@@ -15,6 +15,7 @@ mod generated;
 pub mod money;
 pub mod operation;
 pub mod patch;
+mod redact;
 pub mod retry;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;

@@ -181,7 +181,7 @@ impl<'de> Visitor<'de> for DecimalVisitor {
     }
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<Decimal, E> {
-        parse_decimal(value).map_err(E::custom)
+        parse_decimal(value).map_err(|_| crate::de::invalid_text(value, &self))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Decimal, A::Error> {

@@ -182,10 +182,11 @@ macro_rules! patch_body {
         }
 
         impl fmt::Display for $name {
-            /// The JSON body as it is sent.
+            /// The JSON body as it is sent, with account numbers masked to their last four
+            /// characters (as everything the crate prints: see `Debug`).
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                let json = serde_json::to_string(self).map_err(|_| fmt::Error)?;
-                f.write_str(&json)
+                let json = serde_json::to_value(self).map_err(|_| fmt::Error)?;
+                f.write_str(&crate::redact::json_text(json))
             }
         }
     };
@@ -198,7 +199,7 @@ patch_body! {
     /// contacts reuse the create call's validated type.
     CustomerUpdate {
         /// Customer's bank account number.
-        account_number, clear_account_number: String,
+        account_number, clear_account_number: crate::secret::UncheckedAccountNumber,
         /// Postal address.
         address, clear_address: String,
         /// Agent responsible for the customer.

@@ -3,9 +3,48 @@
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use subtle::{Choice, ConstantTimeEq};
 
 /// What `Debug` and `Display` print in place of a secret.
 pub const REDACTED: &str = "** redacted **";
+
+/// The conversions of a string newtype that takes any text: from `&str` and `String`, `parse()`,
+/// and serde as a plain JSON string.
+macro_rules! any_text {
+    ($name:ident) => {
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                Self(value.to_owned())
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(value: String) -> Self {
+                Self(value)
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::convert::Infallible;
+
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from(value))
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                String::deserialize(deserializer).map(Self)
+            }
+        }
+    };
+}
 
 /// A password, client secret or token.
 ///
@@ -20,7 +59,9 @@ pub const REDACTED: &str = "** redacted **";
 /// assert_eq!(password.to_string(), "** redacted **");
 /// assert_eq!(password.expose(), "hunter2");
 /// ```
-#[derive(Clone, PartialEq, Eq, Default)]
+///
+/// Its `==` compares in constant time ([`Secret::matches`]).
+#[derive(Clone, Default)]
 pub struct Secret(String);
 
 impl Secret {
@@ -38,27 +79,42 @@ impl Secret {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
-}
 
-impl From<&str> for Secret {
-    fn from(value: &str) -> Self {
-        Self(value.to_owned())
+    /// True when `candidate` is exactly this secret, compared in constant time (`subtle`): the
+    /// time taken depends only on the length of `candidate`, never on where the two differ or on
+    /// the secret's length.
+    ///
+    /// ```
+    /// use enkash::Secret;
+    /// let agreed = Secret::from("agreed-value");
+    /// assert!(agreed.matches(b"agreed-value"));
+    /// assert!(!agreed.matches(b"agreed-valuE"));
+    /// assert!(!agreed.matches(b"agreed"));
+    /// ```
+    pub fn matches(&self, candidate: &[u8]) -> bool {
+        let expected = self.0.as_bytes();
+        if expected.is_empty() {
+            return candidate.is_empty();
+        }
+        let same_length = (candidate.len() as u64).ct_eq(&(expected.len() as u64));
+        // Every byte of `candidate` is compared, against the secret repeated as often as needed.
+        let same_bytes = candidate
+            .iter()
+            .zip(expected.iter().cycle())
+            .fold(Choice::from(1), |same, (a, b)| same & a.ct_eq(b));
+        (same_length & same_bytes).into()
     }
 }
 
-impl From<String> for Secret {
-    fn from(value: String) -> Self {
-        Self(value)
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.matches(other.0.as_bytes())
     }
 }
 
-impl std::str::FromStr for Secret {
-    type Err = std::convert::Infallible;
+impl Eq for Secret {}
 
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
+any_text!(Secret);
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -69,18 +125,6 @@ impl fmt::Debug for Secret {
 impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(REDACTED)
-    }
-}
-
-impl Serialize for Secret {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for Secret {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self)
     }
 }
 
@@ -191,9 +235,7 @@ impl AccountNumber {
     }
 
     fn masked(&self) -> String {
-        let visible = self.0.len().saturating_sub(4);
-        let tail = self.0.get(visible..).unwrap_or_default();
-        format!("{}{tail}", "*".repeat(visible))
+        crate::redact::last_four(&self.0)
     }
 }
 
@@ -251,6 +293,109 @@ impl<'de> Deserialize<'de> for AccountNumber {
     }
 }
 
+/// A bank account number taken as given, with no rule checked: as EnKash sends it (the masked
+/// `maskedAccountNumber` of Vendor Payment), or as a search filter takes it.
+///
+/// Like [`AccountNumber`], masked in `Debug` and `Display` to its last four characters, serialized
+/// as-is, and read only through [`UncheckedAccountNumber::expose`].
+///
+/// ```
+/// use enkash::secret::UncheckedAccountNumber;
+/// let account = UncheckedAccountNumber::from("5010-0234-5678");
+/// assert_eq!(format!("{account:?}"), r#"UncheckedAccountNumber("**********5678")"#);
+/// assert_eq!(account.to_string(), "**********5678");
+/// assert_eq!(account.expose(), "5010-0234-5678");
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+pub struct UncheckedAccountNumber(String);
+
+impl UncheckedAccountNumber {
+    /// Wraps an account number.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The account number itself. Call it only where the value goes on the wire or is compared.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+any_text!(UncheckedAccountNumber);
+
+impl fmt::Debug for UncheckedAccountNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("UncheckedAccountNumber")
+            .field(&crate::redact::last_four(&self.0))
+            .finish()
+    }
+}
+
+impl fmt::Display for UncheckedAccountNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::redact::last_four(&self.0))
+    }
+}
+
+/// A JSON payload whose shape EnKash does not publish (most Accounts Receivable answers), kept as
+/// sent.
+///
+/// Read it as the [`serde_json::Value`] it dereferences to. Its `Debug` and `Display` print the
+/// JSON with the values of sensitive keys masked (secrets hidden, account numbers and long digit
+/// runs kept to their last four characters), so logging an answer shows no account number.
+///
+/// ```
+/// use enkash::secret::JsonPayload;
+/// let payload: JsonPayload =
+///     serde_json::from_str(r#"{"customerId":"KC1","accountNumber":"50100234567890"}"#).unwrap();
+/// assert_eq!(payload["accountNumber"], "50100234567890");
+/// assert_eq!(
+///     format!("{payload:?}"),
+///     r#"JsonPayload({"accountNumber":"**********7890","customerId":"KC1"})"#
+/// );
+/// ```
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct JsonPayload(serde_json::Value);
+
+impl JsonPayload {
+    /// Wraps a JSON value.
+    pub fn new(value: serde_json::Value) -> Self {
+        Self(value)
+    }
+
+    /// The JSON value itself.
+    pub fn into_value(self) -> serde_json::Value {
+        self.0
+    }
+}
+
+impl std::ops::Deref for JsonPayload {
+    type Target = serde_json::Value;
+
+    fn deref(&self) -> &serde_json::Value {
+        &self.0
+    }
+}
+
+impl From<serde_json::Value> for JsonPayload {
+    fn from(value: serde_json::Value) -> Self {
+        Self(value)
+    }
+}
+
+impl fmt::Debug for JsonPayload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "JsonPayload({self})")
+    }
+}
+
+impl fmt::Display for JsonPayload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::redact::json_text(self.0.clone()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,6 +409,20 @@ mod tests {
             "Secret(\n    \"** redacted **\",\n)"
         );
         assert_eq!(format!("{secret}"), "** redacted **");
+    }
+
+    #[test]
+    fn equal_only_when_every_byte_and_the_length_match() {
+        let secret = Secret::from("secret");
+        assert!(secret.matches(b"secret"));
+        assert!(!secret.matches(b"secreT"));
+        assert!(!secret.matches(b"secret-longer"));
+        assert!(!secret.matches(b"secretsecret"));
+        assert!(!secret.matches(b""));
+        assert!(Secret::default().matches(b""));
+        assert!(!Secret::default().matches(b"x"));
+        assert_eq!(secret, Secret::from("secret"));
+        assert_ne!(secret, Secret::from("Secret"));
     }
 
     #[test]

@@ -325,7 +325,11 @@ impl Serialize for Timestamp {
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::de::from_text(deserializer, "a date-time string", str::parse)
+        crate::de::from_text(
+            deserializer,
+            "a date-time such as 2025-06-02T14:24:14.670Z or 2025-05-12T14:30:25",
+            str::parse,
+        )
     }
 }
 

@@ -49,6 +49,16 @@ fn create_request(reference: Option<&str>) -> types::CreateBillRequest {
     serde_json::from_str(&body).unwrap()
 }
 
+/// The error of a status lookup of `UTIL-1` against `server`.
+async fn lookup_error(server: &Server) -> Error {
+    client(server)
+        .get_utility_bill_status()
+        .utility_enkash_id("UTIL-1")
+        .send()
+        .await
+        .unwrap_err()
+}
+
 const STATUS_PATH: &str = "/api/v2/utilityPayment/UTIL-1";
 const CREATE_PATH: &str = "/api/v2/utilityPayment";
 
@@ -629,24 +639,20 @@ async fn an_undecodable_answer_gives_a_bounded_redacted_excerpt() {
         Action::Reply(200, vec![], body)
     })
     .await;
-    let err = client(&server)
-        .get_utility_bill_status()
-        .utility_enkash_id("UTIL-1")
-        .send()
-        .await
-        .unwrap_err();
+    let err = lookup_error(&server).await;
     let Error::Decode(decode) = &err else {
         panic!("{err:?}")
     };
-    assert!(
-        decode
-            .excerpt
-            .contains(r#""access_token": "** redacted **""#),
-        "{}",
-        decode.excerpt
+    assert_eq!(
+        decode.excerpt,
+        r#"{"payload":{"access_token":"** redacted **","amount":"** redacted **"},"response_code":0}"#
     );
-    let text = err.to_string();
-    assert!(!text.contains("leaked-token") && text.len() < 700, "{text}");
+    assert_eq!(
+        err.to_string(),
+        "get_utility_bill_status answered HTTP 200 with an unreadable body (at payload.amount: \
+         invalid value: string, expected a decimal number or a string holding one): \
+         {\"payload\":{\"access_token\":\"** redacted **\",\"amount\":\"** redacted **\"},\"response_code\":0}"
+    );
 }
 
 #[tokio::test]
@@ -725,4 +731,25 @@ async fn the_client_debug_output_holds_no_secret() {
     for secret in [CLIENT_SECRET, PASSWORD, "tok-1"] {
         assert!(!debug.contains(secret), "{secret} in {debug}");
     }
+}
+
+#[tokio::test]
+async fn a_token_refusal_that_echoes_the_credentials_masks_them() {
+    let server = Server::start_raw(Arc::new(|_: &Seen, _| {
+        Action::json(
+            401,
+            json!({"response_code": 1, "response_message": format!("Bad credentials: {PASSWORD} / {CLIENT_SECRET}")}),
+        )
+    }))
+    .await;
+    let err = lookup_error(&server).await;
+    assert_eq!(
+        err.to_string(),
+        "could not obtain an access token (HTTP 401): Bad credentials: ** redacted ** / ** redacted **"
+    );
+    let debug = format!("{err:?}");
+    assert!(
+        !debug.contains(PASSWORD) && !debug.contains(CLIENT_SECRET),
+        "{debug}"
+    );
 }

@@ -28,6 +28,9 @@ const BODY_LIMIT: usize = 64 * 1024;
 /// Attempts per call under the retry policy of the matrix.
 const ATTEMPTS: usize = 3;
 
+/// A personal value (an account number) the server puts where an amount is due.
+const PERSONAL: &str = "50200012345678";
+
 /// The access token issued `n`-th (from 1): distinctive, so a leak is found by plain search.
 fn token(n: usize) -> String {
     format!("tok-{n}-b7e2f9c41d")
@@ -81,6 +84,10 @@ enum Fault {
     /// The server keeps connections alive and closes them after 100 ms idle; the call comes
     /// 400 ms after the warm-up, on what the pool kept.
     IdleClosedKeepAlive,
+    /// A 400 whose message and payload echo the password, the client secret and the token.
+    EchoedSecret,
+    /// 200 whose `response_code` is a text holding a personal value.
+    ValueInDecodeError,
 }
 
 /// Where the redirect of `Fault::Redirect` points.
@@ -220,6 +227,18 @@ impl Fault {
                 }
                 return Scripted::Raw(steps);
             }
+            Fault::EchoedSecret => Action::json(
+                400,
+                json!({
+                    "response_code": 1,
+                    "response_message": format!("Invalid login {PASSWORD}"),
+                    "payload": {"echo": CLIENT_SECRET, "header": format!("Bearer {}", token(1))},
+                }),
+            ),
+            Fault::ValueInDecodeError => Action::json(
+                200,
+                json!({"response_code": format!("acct {PERSONAL}"), "payload": {"utilityEnkashId": "UTIL-1"}}),
+            ),
         };
         Scripted::Action(action)
     }
@@ -464,6 +483,8 @@ const MATRIX: &[Row] = &[
     row(Fault::Redirect, (Redirect(307), 1), (Redirect(307), 1), 1),
     row_tokens(Fault::BareUnauthorized, (Expect::Ok, 2), (Unknown(Cause::Unauthorized, Some(401)), 1), (2, 1)),
     row(Fault::IdleClosedKeepAlive, (Expect::Ok, 1), (Expect::Ok, 1), 1),
+    row(Fault::EchoedSecret, (Api(400, Some(1)), 1), (Api(400, Some(1)), 1), 1),
+    row(Fault::ValueInDecodeError, (Decode(200), 1), (Unknown(Cause::UnreadableAnswer, Some(200)), 1), 1),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -712,7 +733,7 @@ async fn no_fault_makes_a_money_moving_request_arrive_twice() {
     // Every unknown-outcome fault, on every money-moving operation of the Bill Payment tag.
     assert_eq!(
         results.len(),
-        4 * 14,
+        4 * 15,
         "rows with an unknown outcome changed"
     );
     for (row, call, reference, observed) in results {
@@ -782,6 +803,7 @@ async fn no_secret_leaks_under_any_fault() {
         token(1),
         token(2),
         token(3),
+        PERSONAL.to_owned(),
     ];
     // The secrets did travel, so finding none of them below means something.
     let headers: Vec<&str> = observed
@@ -801,6 +823,31 @@ async fn no_secret_leaks_under_any_fault() {
             "`{secret}` leaked:\n{text}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_echoed_secret_and_a_value_in_a_decode_error_are_masked_exactly() {
+    let _turn = SERIAL.lock().await;
+    let echoed = run(Fault::EchoedSecret, Call::Lookup, "unused").await;
+    let Err(err) = &echoed.result else {
+        panic!("{:?}", echoed.result)
+    };
+    assert_eq!(
+        err.to_string(),
+        "get_utility_bill_status failed with HTTP 400, response_code 1 (failure): \
+         Invalid login ** redacted ** [{\"echo\":\"** redacted **\",\"header\":\"Bearer ** redacted **\"}]"
+    );
+    let decode = run(Fault::ValueInDecodeError, Call::Lookup, "unused").await;
+    let Err(err) = &decode.result else {
+        panic!("{:?}", decode.result)
+    };
+    assert_eq!(
+        err.to_string(),
+        "get_utility_bill_status answered HTTP 200 with an unreadable body (at response_code: \
+         invalid type: string, expected i64): \
+         {\"payload\":{\"utilityEnkashId\":\"UTIL-1\"},\"response_code\":\"** redacted **\"}"
+    );
+    assert!(!format!("{err:?}").contains(PERSONAL), "{err:?}");
 }
 
 impl Fault {
@@ -837,6 +884,10 @@ impl Fault {
             Fault::BareUnauthorized => "HTTP 401 without `WWW-Authenticate`".into(),
             Fault::IdleClosedKeepAlive => {
                 "Keep-alive connection closed by the server after 100 ms idle".into()
+            }
+            Fault::EchoedSecret => "HTTP 400 echoing the password, client secret and token".into(),
+            Fault::ValueInDecodeError => {
+                "An account number where `response_code` is due (200)".into()
             }
         }
     }

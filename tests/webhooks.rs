@@ -380,6 +380,10 @@ fn each_bad_request_gives_its_error_and_status() {
             assert!(!shown.contains(OTHER_SECRET), "{}: {shown}", bad.what);
             assert!(!shown.contains("static-secret"), "{}: {shown}", bad.what);
         }
+        if err.is_unauthorized() {
+            // The answer names no header: a caller without the secret learns nothing of it.
+            assert_eq!(err.json_body(), r#"{"error":"not authenticated"}"#);
+        }
         let as_crate_error = enkash::Error::from(err.clone());
         assert!(as_crate_error.is_webhook());
         assert_eq!(as_crate_error.meta().http_status, Some(bad.status));
@@ -407,10 +411,9 @@ fn a_body_of_another_webhook_is_malformed_for_this_one() {
             &vendor("payment-response-webhook.webhook.json"),
         )
         .unwrap_err();
-    let message = err.public_message();
-    assert!(
-        message.starts_with("malformed utilityBill body: missing field `companyBiller` at line "),
-        "{message}"
+    assert_eq!(
+        err.public_message(),
+        "malformed utilityBill body: missing field `companyBiller`"
     );
 }
 
@@ -429,12 +432,16 @@ fn malformed_errors_quote_a_bounded_redacted_excerpt() {
     else {
         panic!("{err:?}");
     };
-    assert!(!excerpt.contains("50200012345678"), "{excerpt}");
-    assert!(excerpt.contains("** redacted **"), "{excerpt}");
-    assert!(excerpt.chars().count() <= 259, "{excerpt}");
-    assert!(
-        reason.starts_with("invalid type: string \"…\", expected"),
-        "{reason}"
+    assert_eq!(
+        excerpt,
+        &format!(
+            r#"{{"accountNumber":"**********5678","companyBiller":{{}},"numberOfUnits":"** redacted **","pad":"{}..."#,
+            "y".repeat(163)
+        )
+    );
+    assert_eq!(
+        reason,
+        "at numberOfUnits: invalid type: string, expected i64"
     );
     assert!(
         !err.json_body().contains("accountNumber"),
@@ -453,7 +460,7 @@ fn debug_output_names_the_headers_never_their_values() {
     let receiver = WebhookReceiver::new(verifier).with_max_body_bytes(SMALL_LIMIT);
     assert_eq!(
         format!("{receiver:?}"),
-        r#"WebhookReceiver { verifier: WebhookVerifier { headers: ["x-enkash-token", "x-enkash-partner"] }, max_body_bytes: 4096 }"#
+        r#"WebhookReceiver { verifier: WebhookVerifier { headers: ["x-enkash-token", "x-enkash-partner"] }, max_body_bytes: 4096, body_read_timeout: 10s }"#
     );
 }
 
@@ -467,9 +474,16 @@ mod through_axum {
     /// An axum app on 127.0.0.1 with the handler mounted at `/hook` for `kind`; counts the events
     /// the user function saw.
     async fn serve(kind: WebhookKind, limit: usize) -> (String, Arc<AtomicUsize>) {
+        serve_receiver(kind, receiver().with_max_body_bytes(limit)).await
+    }
+
+    /// [`serve`] with this receiver.
+    async fn serve_receiver(
+        kind: WebhookKind,
+        receiver: WebhookReceiver,
+    ) -> (String, Arc<AtomicUsize>) {
         let calls = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&calls);
-        let receiver = receiver().with_max_body_bytes(limit);
         let app = axum::Router::new().route(
             "/hook",
             enkash::webhook::axum::handler(receiver, kind, move |event: WebhookEvent| {
@@ -568,15 +582,35 @@ mod through_axum {
         let response = post(&url, headers, "{}").await;
         assert_eq!(
             response.text().await.unwrap(),
-            r#"{"error":"missing header `x-enkash-token`"}"#
+            r#"{"error":"not authenticated"}"#
         );
         let mut headers = good_headers();
         headers.insert(HEADER, "nope".parse().unwrap());
         let response = post(&url, headers, "{}").await;
         assert_eq!(
             response.text().await.unwrap(),
-            r#"{"error":"wrong value for header `x-enkash-token`"}"#
+            r#"{"error":"not authenticated"}"#
         );
+    }
+
+    #[tokio::test]
+    async fn a_body_that_stops_arriving_is_refused_at_the_read_timeout() {
+        let receiver = receiver().with_body_read_timeout(std::time::Duration::from_millis(100));
+        let (url, calls) = serve_receiver(WebhookKind::UtilityBill, receiver).await;
+        // The start of a body, then nothing more, ever.
+        let start =
+            futures::stream::iter([Ok::<_, std::io::Error>(b"{\"companyBiller\"".to_vec())]);
+        let body = reqwest::Body::wrap_stream(futures::StreamExt::chain(
+            start,
+            futures::stream::pending(),
+        ));
+        let response = post(&url, good_headers(), body).await;
+        assert_eq!(response.status(), 408);
+        assert_eq!(
+            response.text().await.unwrap(),
+            r#"{"error":"body too slow: the limit is 100 ms"}"#
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 0);
     }
 
     #[tokio::test]

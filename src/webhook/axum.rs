@@ -46,12 +46,14 @@ use super::{WebhookError, WebhookEvent, WebhookKind, WebhookReceiver};
 /// A `POST` route that receives webhooks of `kind` and hands each to `on_event`.
 ///
 /// For every request, in this order: the static headers are checked (before the body is read), then
-/// the content type and the declared length; the body is read up to the receiver's limit and
-/// decoded as `kind`. On success `on_event` is awaited, then the route answers HTTP 200 with
-/// [`WebhookKind::acknowledgement`] and `content-type: application/json`. On failure `on_event` is
-/// not called and the route answers [`WebhookError::http_status`] (401, 415, 413 or 400) with
-/// [`WebhookError::json_body`], `{"error":"..."}`, which names the problem but never a header value
-/// or the body. Nothing is logged.
+/// the content type and the declared length; the body is read up to the receiver's size limit,
+/// within its [`body_read_timeout`](WebhookReceiver::body_read_timeout) (10 s by default; it needs
+/// tokio's time driver, which `#[tokio::main]` turns on), and decoded as `kind`. On success
+/// `on_event` is awaited, then the route answers HTTP 200 with [`WebhookKind::acknowledgement`] and
+/// `content-type: application/json`. On failure `on_event` is
+/// not called and the route answers [`WebhookError::http_status`] (401, 415, 413, 408 or 400) with
+/// [`WebhookError::json_body`], `{"error":"..."}`, which names the problem but never a header, a
+/// header value or a value of the body. Nothing is logged.
 pub fn handler<S, F, Fut>(
     receiver: WebhookReceiver,
     kind: WebhookKind,
@@ -89,7 +91,10 @@ async fn receive(
 ) -> Result<WebhookEvent, WebhookError> {
     let (parts, body) = request.into_parts();
     receiver.check_headers(&parts.headers)?;
-    let body = read_limited(body, receiver.max_body_bytes(), kind).await?;
+    let limit = receiver.body_read_timeout();
+    let body = tokio::time::timeout(limit, read_limited(body, receiver.max_body_bytes(), kind))
+        .await
+        .map_err(|_| WebhookError::BodyTimeout { limit })??;
     receiver.receive(kind, &parts.headers, &body)
 }
 

@@ -35,6 +35,11 @@ pub enum WebhookError {
         /// The receiver's limit, in bytes.
         limit: usize,
     },
+    /// The body did not arrive in the time the receiver allows (HTTP 408).
+    BodyTimeout {
+        /// The receiver's limit.
+        limit: std::time::Duration,
+    },
     /// The body is not the JSON of the webhook it was received as (HTTP 400).
     MalformedBody {
         /// The webhook the body was read as.
@@ -50,12 +55,13 @@ pub enum WebhookError {
 
 impl WebhookError {
     /// The HTTP status to answer with: 401 for a missing or wrong header, 415 for the content
-    /// type, 413 for a body too large, 400 for a malformed body.
+    /// type, 413 for a body too large, 408 for a body too slow, 400 for a malformed body.
     pub fn http_status(&self) -> u16 {
         match self {
             WebhookError::MissingHeader { .. } | WebhookError::WrongHeader { .. } => 401,
             WebhookError::UnsupportedContentType { .. } => 415,
             WebhookError::BodyTooLarge { .. } => 413,
+            WebhookError::BodyTimeout { .. } => 408,
             WebhookError::MalformedBody { .. } => 400,
         }
     }
@@ -86,6 +92,11 @@ impl WebhookError {
         matches!(self, WebhookError::BodyTooLarge { .. })
     }
 
+    /// The body did not arrive in time.
+    pub fn is_body_timeout(&self) -> bool {
+        matches!(self, WebhookError::BodyTimeout { .. })
+    }
+
     /// The body could not be read as the webhook's JSON.
     pub fn is_malformed_body(&self) -> bool {
         matches!(self, WebhookError::MalformedBody { .. })
@@ -100,28 +111,34 @@ impl WebhookError {
     }
 
     /// The problem in a few words, with no request data: `missing header`, `wrong header value`,
-    /// `unsupported content type`, `body too large` or `malformed body`.
+    /// `unsupported content type`, `body too large`, `body too slow` or `malformed body`.
     pub fn summary(&self) -> &'static str {
         match self {
             WebhookError::MissingHeader { .. } => "missing header",
             WebhookError::WrongHeader { .. } => "wrong header value",
             WebhookError::UnsupportedContentType { .. } => "unsupported content type",
             WebhookError::BodyTooLarge { .. } => "body too large",
+            WebhookError::BodyTimeout { .. } => "body too slow",
             WebhookError::MalformedBody { .. } => "malformed body",
         }
     }
 
-    /// What to tell the sender: the problem and the header, limit or JSON error at fault, never a
-    /// header value, never the body.
+    /// What to tell the sender: the problem and the limit or JSON error at fault, never a header
+    /// value, never a value of the body. A missing or wrong header gets one answer that names no
+    /// header, so an unauthenticated caller learns nothing of what is checked.
     pub fn public_message(&self) -> String {
         match self {
-            WebhookError::MissingHeader { name } => format!("missing header `{name}`"),
-            WebhookError::WrongHeader { name } => format!("wrong value for header `{name}`"),
+            WebhookError::MissingHeader { .. } | WebhookError::WrongHeader { .. } => {
+                "not authenticated".to_owned()
+            }
             WebhookError::UnsupportedContentType { .. } => {
                 "unsupported content type: expected application/json".to_owned()
             }
             WebhookError::BodyTooLarge { limit } => {
                 format!("body too large: the limit is {limit} bytes")
+            }
+            WebhookError::BodyTimeout { limit } => {
+                format!("body too slow: the limit is {} ms", limit.as_millis())
             }
             WebhookError::MalformedBody { kind, reason, .. } => {
                 format!("malformed {kind} body: {reason}")
@@ -159,6 +176,9 @@ impl fmt::Display for WebhookError {
                 reason,
                 excerpt,
             } => write!(f, "malformed {kind} body: {reason}: {excerpt}"),
+            // For the log: which header, never its value.
+            WebhookError::MissingHeader { name } => write!(f, "missing header `{name}`"),
+            WebhookError::WrongHeader { name } => write!(f, "wrong value for header `{name}`"),
             other => f.write_str(&other.public_message()),
         }
     }
@@ -172,65 +192,23 @@ impl From<WebhookError> for crate::Error {
     }
 }
 
-/// Why `body` is not the JSON of `kind`, without quoting the body's values.
-pub(crate) fn malformed(kind: WebhookKind, body: &[u8], err: &serde_json::Error) -> WebhookError {
-    let reason = match err.classify() {
-        serde_json::error::Category::Eof if body.iter().all(u8::is_ascii_whitespace) => {
-            "empty body".to_owned()
-        }
-        serde_json::error::Category::Eof => format!(
-            "truncated JSON at line {} column {}",
-            err.line(),
-            err.column()
-        ),
-        serde_json::error::Category::Syntax | serde_json::error::Category::Io => {
-            format!("not valid JSON: {err}")
-        }
-        serde_json::error::Category::Data => err.to_string(),
-    };
+/// Why `body` is not the JSON of `kind`: the field path and what was expected there, never a
+/// value of the body.
+pub(crate) fn malformed(
+    kind: WebhookKind,
+    body: &[u8],
+    failure: &crate::redact::JsonFailure,
+) -> WebhookError {
     WebhookError::MalformedBody {
         kind,
-        reason: crate::error::excerpt(hide_quoted(&reason).as_bytes()),
-        excerpt: crate::error::excerpt(body),
+        reason: failure.reason(body),
+        excerpt: crate::redact::excerpt(&failure.masked_body(body)),
     }
-}
-
-/// Replaces every double-quoted run of a serde message (a string value from the body) by `"…"`.
-fn hide_quoted(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut inside = false;
-    let mut escaped = false;
-    for c in message.chars() {
-        if inside && escaped {
-            escaped = false;
-        } else if inside && c == '\\' {
-            escaped = true;
-        } else if c == '"' {
-            if !inside {
-                out.push_str("\"…\"");
-            }
-            inside = !inside;
-        } else if !inside {
-            out.push(c);
-        }
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quoted_values_are_hidden() {
-        assert_eq!(
-            hide_quoted(r#"invalid type: string "50200012345678", expected i64 at line 1"#),
-            r#"invalid type: string "…", expected i64 at line 1"#
-        );
-        assert_eq!(hide_quoted(r#"a "b" c "d"#), r#"a "…" c "…""#);
-        assert_eq!(hide_quoted("no quotes"), "no quotes");
-        assert_eq!(hide_quoted(r#"s "a\"b" t"#), r#"s "…" t"#);
-    }
 
     #[test]
     fn statuses_follow_the_kind_of_failure() {
@@ -242,6 +220,12 @@ mod tests {
                 415,
             ),
             (WebhookError::BodyTooLarge { limit: 1 }, 413),
+            (
+                WebhookError::BodyTimeout {
+                    limit: std::time::Duration::from_secs(1),
+                },
+                408,
+            ),
             (
                 WebhookError::MalformedBody {
                     kind: WebhookKind::UtilityBill,

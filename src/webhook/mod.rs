@@ -174,10 +174,10 @@ macro_rules! webhooks {
             /// # Ok::<(), enkash::webhook::WebhookError>(())
             /// ```
             pub fn parse(kind: WebhookKind, body: &[u8]) -> Result<WebhookEvent, WebhookError> {
-                let failed = |err: serde_json::Error| error::malformed(kind, body, &err);
+                let failed = |failure| error::malformed(kind, body, &failure);
                 Ok(match kind {
                     $(WebhookKind::$variant => {
-                        WebhookEvent::$variant(Box::new(serde_json::from_slice(body).map_err(failed)?))
+                        WebhookEvent::$variant(Box::new(crate::redact::decode_json(body).map_err(failed)?))
                     })+
                 })
             }
@@ -228,6 +228,11 @@ pub fn parse(kind: WebhookKind, body: &[u8]) -> Result<WebhookEvent, WebhookErro
 /// The body limit of [`WebhookReceiver::new`]: 1 MiB, far above any documented webhook body.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// How long [`WebhookReceiver::new`] lets a body take to arrive where the receiver reads it from
+/// the network (the `axum` handler): 10 s, ample for 1 MiB, short enough that a sender trickling a
+/// body cannot hold a connection and a task for long.
+pub const DEFAULT_BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Receives webhooks: checks the static headers, the content type and the body size, then decodes
 /// the body. Framework-free; see the [module documentation](self) for mounting it.
 ///
@@ -252,16 +257,31 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct WebhookReceiver {
     verifier: WebhookVerifier,
     max_body_bytes: usize,
+    body_read_timeout: std::time::Duration,
 }
 
 impl WebhookReceiver {
     /// A receiver that checks `verifier`'s headers and accepts bodies up to
-    /// [`DEFAULT_MAX_BODY_BYTES`].
+    /// [`DEFAULT_MAX_BODY_BYTES`] that arrive within [`DEFAULT_BODY_READ_TIMEOUT`].
     pub fn new(verifier: WebhookVerifier) -> Self {
         Self {
             verifier,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
         }
+    }
+
+    /// Lets a body take up to `timeout` to arrive instead, where the receiver reads it from the
+    /// network (the `axum` handler); a slower one is [`WebhookError::BodyTimeout`] (HTTP 408).
+    #[must_use]
+    pub fn with_body_read_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
+    /// How long a body may take to arrive.
+    pub fn body_read_timeout(&self) -> std::time::Duration {
+        self.body_read_timeout
     }
 
     /// Accepts bodies up to `max_body_bytes` bytes instead.
@@ -416,12 +436,10 @@ mod tests {
         assert_eq!(reason(b""), "empty body");
         assert!(reason(b"{\"companyBiller\":").starts_with("truncated JSON"));
         assert!(reason(b"<html>").starts_with("not valid JSON"));
+        assert_eq!(reason(b"{}"), "missing field `companyBiller`");
         assert_eq!(
-            reason(b"{}"),
-            "missing field `companyBiller` at line 1 column 2"
+            reason(br#"{"companyBiller":{},"numberOfUnits":"50200012345678"}"#),
+            "at numberOfUnits: invalid type: string, expected i64"
         );
-        let hidden = reason(br#"{"companyBiller":{},"numberOfUnits":"50200012345678"}"#);
-        assert!(!hidden.contains("5020001234"), "{hidden}");
-        assert!(hidden.contains("\"…\""), "{hidden}");
     }
 }

@@ -110,8 +110,8 @@ pub(crate) fn search(app: &App, query: &QueryParams, body: &[u8]) -> Answer {
             filter
                 .published
                 .account_number
-                .as_deref()
-                .is_none_or(|wanted| c.account_number.as_deref() == Some(wanted))
+                .as_ref()
+                .is_none_or(|wanted| c.account_number.as_deref() == Some(wanted.expose()))
                 && filter
                     .published
                     .assigned_agent
@@ -182,7 +182,12 @@ pub(crate) fn update(app: &App, id: &str, query: &QueryParams, body: &[u8]) -> A
         .receivables
         .customer_mut(id)
         .ok_or_else(|| no_such_customer(id))?;
-    apply(&mut customer.account_number, update.account_number);
+    apply(
+        &mut customer.account_number,
+        update
+            .account_number
+            .map(|number| number.expose().to_owned()),
+    );
     apply(&mut customer.address, update.address);
     apply(&mut customer.assigned_agent, update.assigned_agent);
     apply(&mut customer.branch_codes, update.branch_codes);
