@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Contract test: run Schemathesis against the sandbox (examples/sandbox.rs) with spec/enkash.yaml.
+# Contract test: run Schemathesis against the sandbox binary (sandbox/, `enkash-sandbox`) with spec/enkash.yaml.
 # Prerequisite: .ci/install-tools.sh (creates .ci/venv with the pinned Schemathesis).
 # Settings: .ci/schemathesis.toml. Extra arguments are passed on to `st run`.
 set -euo pipefail
@@ -13,9 +13,9 @@ if [[ ! -x "$ST" ]]; then
   exit 2
 fi
 
-echo "==> cargo build --example sandbox --features sandbox"
-cargo build --quiet --example sandbox --features sandbox
-BIN="${CARGO_TARGET_DIR:-target}/debug/examples/sandbox"
+echo "==> cargo build -p enkash-sandbox --bin enkash-sandbox"
+cargo build --quiet -p enkash-sandbox --bin enkash-sandbox
+BIN="${CARGO_TARGET_DIR:-target}/debug/enkash-sandbox"
 
 WORK=$(mktemp -d)
 LOG="$WORK/sandbox.log"

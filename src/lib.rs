@@ -17,8 +17,6 @@ pub mod money;
 pub mod operation;
 pub mod patch;
 pub mod retry;
-#[cfg(feature = "sandbox")]
-pub mod sandbox;
 pub mod secret;
 pub mod time;
 pub mod validate;

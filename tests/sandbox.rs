@@ -1,11 +1,10 @@
 //! The sandbox, driven over HTTP with plain reqwest.
-#![cfg(feature = "sandbox")]
 
 use std::time::Duration;
 
 use enkash::enums::{ApprovalStatus, BillpayStatus, PaymentStatus};
-use enkash::sandbox::{Fault, Operation, Sandbox, SandboxBuilder, SandboxHandle};
 use enkash::{Amount, Credentials, types};
+use enkash_sandbox::{Fault, Operation, Sandbox, SandboxBuilder, SandboxHandle};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

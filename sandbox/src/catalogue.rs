@@ -5,9 +5,9 @@
 use chrono::{Datelike, Days, NaiveDate};
 use rust_decimal::Decimal;
 
-use crate::Amount;
-use crate::enums::Circle;
-use crate::types;
+use enkash::Amount;
+use enkash::enums::Circle;
+use enkash::types;
 
 /// A biller of the sandbox's catalogue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,11 +1,11 @@
 //! Webhook delivery: a bill that reaches a final state is POSTed to the configured URL, as
 //! `content-type: application/json` with the configured static headers: what
-//! [`crate::webhook::WebhookReceiver`] accepts for [`crate::webhook::WebhookKind::UtilityBill`].
+//! [`enkash::webhook::WebhookReceiver`] accepts for [`enkash::webhook::WebhookKind::UtilityBill`].
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 
 use super::App;
-use crate::types;
+use enkash::types;
 
 /// Where and how the sandbox delivers webhooks.
 #[derive(Debug)]
@@ -37,7 +37,7 @@ impl WebhookDelivery {
     }
 }
 
-/// POSTs `body` (the type [`crate::webhook::WebhookEvent::UtilityBill`] holds) to the webhook URL
+/// POSTs `body` (the type [`enkash::webhook::WebhookEvent::UtilityBill`] holds) to the webhook URL
 /// in a spawned task and records the outcome. One attempt.
 pub(crate) fn deliver(app: &App, body: types::UtilityBillWebhookRequest) {
     if app.webhook.is_none() {

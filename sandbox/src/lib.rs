@@ -1,5 +1,5 @@
-//! An in-process fake of the EnKash Bill Payment and Accounts Receivable APIs (feature
-//! `sandbox`).
+//! A stateful fake of the EnKash payments API, in process (this library) or standalone (the
+//! `enkash-sandbox` binary, see the crate's README).
 //!
 //! [`Sandbox::builder`] starts a real HTTP server on `127.0.0.1` (a free port unless
 //! [`SandboxBuilder::bind`] says otherwise) that serves the token call and the Bill Payment and
@@ -10,7 +10,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use enkash::sandbox::{Fault, Operation, Sandbox};
+//! use enkash_sandbox::{Fault, Operation, Sandbox};
 //!
 //! let sandbox = Sandbox::builder().start().await?;
 //! sandbox.inject(Operation::CreateBill, Fault::apply_then_drop(), 1);
@@ -95,6 +95,9 @@
 //! (before or after the call changes state; the client sees a connection error, not an HTTP
 //! answer), or a malformed body. Faults come before the bearer-token check.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 mod catalogue;
 mod faults;
 mod listener;
@@ -121,7 +124,7 @@ pub use receivables::ReceivedPayment;
 pub use state::{COMPANY_ID, COMPANY_NAME, SandboxStats};
 pub use webhook::WebhookDelivery;
 
-use crate::{Config as ClientConfig, Credentials, Error, types};
+use enkash::{Config as ClientConfig, Credentials, Error, types};
 use listener::{Connection, ConnectionCounts, CuttableListener};
 use state::{Bill, Registration, State};
 
@@ -417,7 +420,7 @@ fn seed_spec_examples(state: &mut State) {
     let registration = Registration {
         id: "CB-54321".to_owned(),
         biller,
-        circle: Some(crate::enums::Circle::Mum),
+        circle: Some(enkash::enums::Circle::Mum),
         params: types::BillParams {
             cn: consumer.to_owned(),
             ad1: None,
@@ -474,7 +477,7 @@ impl SandboxHandle {
     }
 
     /// A client configuration pointing at this sandbox with its credentials, for
-    /// [`Client::from_config`](crate::Client::from_config).
+    /// [`Client::from_config`](enkash::Client::from_config).
     pub fn client_config(&self) -> Result<ClientConfig, Error> {
         ClientConfig::builder()
             .base_url(self.base_url.clone())

@@ -10,8 +10,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::state::timestamp;
-use crate::patch::Patch;
-use crate::{Amount, Timestamp, types};
+use enkash::patch::Patch;
+use enkash::{Amount, Timestamp, types};
 
 /// `receivableStatus` of an invoice nobody has paid yet.
 pub(crate) const UNPAID: &str = "UNPAID";

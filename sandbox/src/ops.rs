@@ -14,8 +14,8 @@ use super::catalogue::{self, Biller, FAILING_CONSUMER_SUFFIX};
 use super::state::{Bill, Failure, Registration, State};
 use super::webhook;
 use super::wire::{Reply, Strict, decode, matches_pattern};
-use crate::enums::{ApprovalStatus, BillpayStatus, Circle, PaymentStatus};
-use crate::{Amount, types};
+use enkash::enums::{ApprovalStatus, BillpayStatus, Circle, PaymentStatus};
+use enkash::{Amount, types};
 
 /// What an operation answers: `Err` answers early.
 pub(crate) type Answer = Result<Reply, Reply>;

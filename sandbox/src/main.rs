@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::task::Poll;
 use std::time::Duration;
 
-use enkash::sandbox::Sandbox;
+use enkash_sandbox::Sandbox;
 
 const USAGE: &str =
     "usage: sandbox [ADDR] [--spec-examples] [--token-lifetime SECS] [--webhook URL]";

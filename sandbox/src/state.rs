@@ -11,8 +11,8 @@ use super::catalogue::{Biller, IssuedBill};
 use super::faults::{FaultScript, Operation};
 use super::receivables::Receivables;
 use super::webhook::WebhookDelivery;
-use crate::enums::{ApprovalStatus, BillpayStatus, Circle, PaymentMode, PaymentStatus};
-use crate::{Amount, Timestamp, types};
+use enkash::enums::{ApprovalStatus, BillpayStatus, Circle, PaymentMode, PaymentStatus};
+use enkash::{Amount, Timestamp, types};
 
 /// Name of the company every sandbox bill belongs to.
 pub const COMPANY_NAME: &str = "Sandbox Company Pvt Ltd";
