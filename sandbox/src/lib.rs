@@ -99,12 +99,15 @@
 #![warn(missing_docs)]
 
 mod catalogue;
+mod clock;
+mod control;
 mod faults;
 mod listener;
 mod ops;
 mod receivables;
 mod routes;
 mod state;
+mod vendor;
 mod webhook;
 mod wire;
 
@@ -121,7 +124,8 @@ use tokio::task::JoinHandle;
 pub use catalogue::{Biller, CONSUMER_NUMBER_PATTERN, FAILING_CONSUMER_SUFFIX, billers};
 pub use faults::{DropMode, Fault, FaultBody, Operation, UnknownOperation};
 pub use receivables::ReceivedPayment;
-pub use state::{COMPANY_ID, COMPANY_NAME, SandboxStats};
+pub use state::{COMPANY_ID, COMPANY_NAME, ReceivedRequest, SandboxStats};
+pub use vendor::{INVOICE_CREATED, VendorInvoice, VendorWebhook};
 pub use webhook::WebhookDelivery;
 
 use enkash::{Config as ClientConfig, Credentials, Error, types};
@@ -191,6 +195,11 @@ pub(crate) struct Config {
     camel_case_token: bool,
     velocity_limit: Option<(u32, Duration)>,
     settle_after: Option<Duration>,
+    /// How long the Vendor Payment network takes to answer (response webhooks).
+    respond_after: Duration,
+    /// Seed of generated ids; random when `None`.
+    seed: Option<u64>,
+    spec_examples: bool,
 }
 
 /// What every handler shares: settings, state and the webhook target.
@@ -199,13 +208,43 @@ pub(crate) struct Shared {
     config: Config,
     state: Mutex<State>,
     webhook: Option<webhook::Webhook>,
+    /// Where the Vendor Payment response webhooks go: this URL plus each one's documented path.
+    vendor_webhook: Option<webhook::Webhook>,
     connections: Arc<ConnectionCounts>,
+    clock: clock::Clock,
 }
 
 impl Shared {
     /// The state. A handler never panics while holding it, but a poisoned lock is used anyway.
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Back to the records of a fresh start; tokens and the clock stay.
+    fn reset(&self) {
+        let mut state = self.lock();
+        state.reset();
+        seed_records(&self.config, &mut state);
+    }
+
+    /// A snapshot of the counters.
+    fn stats(&self) -> SandboxStats {
+        let mut stats = self.lock().stats.clone();
+        stats.connections_accepted = self.connections.accepted();
+        stats.peak_open_connections = self.connections.peak_open();
+        stats
+    }
+}
+
+/// Polls `read` every 10 ms until it holds `count` items or `timeout` passed (real time).
+async fn wait_for<T>(count: usize, timeout: Duration, read: impl Fn() -> Vec<T>) -> Vec<T> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let items = read();
+        if items.len() >= count || tokio::time::Instant::now() >= deadline {
+            return items;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
@@ -228,10 +267,13 @@ impl Sandbox {
                 camel_case_token: false,
                 velocity_limit: None,
                 settle_after: None,
+                respond_after: vendor::DEFAULT_RESPOND_AFTER,
+                seed: None,
+                spec_examples: false,
             },
             webhook_url: None,
+            vendor_webhook_url: None,
             webhook_headers: Vec::new(),
-            spec_examples: false,
             faults: Vec::new(),
         }
     }
@@ -244,8 +286,8 @@ pub struct SandboxBuilder {
     addr: SocketAddr,
     config: Config,
     webhook_url: Option<String>,
+    vendor_webhook_url: Option<String>,
     webhook_headers: Vec<(String, String)>,
-    spec_examples: bool,
     faults: Vec<(Operation, Fault, u32)>,
 }
 
@@ -282,8 +324,9 @@ impl SandboxBuilder {
         self
     }
 
-    /// Keeps approved bills `IN_PROGRESS` this long before they reach their final state
-    /// (default: final at once).
+    /// Keeps approved bills `IN_PROGRESS` this long on the sandbox's clock before they reach
+    /// their final state (default: final at once); [`SandboxHandle::advance_clock`] gets there
+    /// without waiting.
     pub fn settle_after(mut self, delay: Duration) -> Self {
         self.config.settle_after = Some(delay);
         self
@@ -292,6 +335,28 @@ impl SandboxBuilder {
     /// POSTs a `types::UtilityBillWebhookRequest` to `url` whenever a bill reaches a final state.
     pub fn webhook(mut self, url: impl Into<String>) -> Self {
         self.webhook_url = Some(url.into());
+        self
+    }
+
+    /// POSTs the Vendor Payment response webhooks under `base_url`, each at its documented path
+    /// (`{base_url}/api/v0/payment/resp-pay`, ...). Without it they are only recorded
+    /// ([`SandboxHandle::vendor_webhooks`]).
+    pub fn vendor_webhook(mut self, base_url: impl Into<String>) -> Self {
+        self.vendor_webhook_url = Some(base_url.into());
+        self
+    }
+
+    /// How long the Vendor Payment network takes to answer, on the sandbox's clock: response
+    /// webhooks (and the outcome of Pay Invoice and Request Financing) come this long after the
+    /// call. Default: at once.
+    pub fn respond_after(mut self, delay: Duration) -> Self {
+        self.config.respond_after = delay;
+        self
+    }
+
+    /// Makes generated ids (access tokens, `reqMsgId`s, bid ids) the same on every run.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.config.seed = Some(seed);
         self
     }
 
@@ -305,10 +370,12 @@ impl SandboxBuilder {
     /// Starts with the records the spec's examples name: registration `CB-54321` (biller 2001,
     /// circle MUM, consumer `CN123456789`) and bill `UTIL-87654321` with `referenceId`
     /// `REF-XYZABC123456`, awaiting approval; customer `KCX7M2Q9A4B8C1D3` and its dispatched,
-    /// unpaid invoices `INVC5K8M2Q7R1T` and `INVC5K8M2Q7R2V`. Lets an example-driven contract test reach the
+    /// unpaid invoices `INVC5K8M2Q7R1T` and `INVC5K8M2Q7R2V`; Vendor Payment entity
+    /// `ORGUJZDE8GXD6NCF10EPF91DHODZDOC9IS0` (checked) and invoice
+    /// `INVEH60KVJ50CE9UVW53EFR4EDT2SYWB3WK` (version 1, `CREATED`, 117500.50 due). Lets an example-driven contract test reach the
     /// success paths.
     pub fn with_spec_examples(mut self) -> Self {
-        self.spec_examples = true;
+        self.config.spec_examples = true;
         self
     }
 
@@ -324,6 +391,10 @@ impl SandboxBuilder {
             Some(url) => Some(build_webhook(url, &self.webhook_headers)?),
             None => None,
         };
+        let vendor_webhook = match self.vendor_webhook_url {
+            Some(url) => Some(build_webhook(url, &self.webhook_headers)?),
+            None => None,
+        };
         let listener = TcpListener::bind(self.addr)
             .await
             .map_err(|source| SandboxError::Bind {
@@ -335,22 +406,21 @@ impl SandboxBuilder {
             source,
         })?;
 
-        let mut state = State::default();
+        let mut state = match self.config.seed {
+            Some(seed) => State::seeded(seed),
+            None => State::default(),
+        };
         for (operation, fault, times) in self.faults {
             state.faults.push(operation, fault, times);
         }
-        if self.spec_examples {
-            seed_spec_examples(&mut state);
-            receivables::seed_spec_examples(
-                &mut state.receivables,
-                &self.config.credentials.client_id,
-            );
-        }
+        seed_records(&self.config, &mut state);
         let app = Arc::new(Shared {
             config: self.config,
             state: Mutex::new(state),
             webhook,
+            vendor_webhook,
             connections: Arc::default(),
+            clock: clock::Clock::default(),
         });
 
         let service =
@@ -405,6 +475,15 @@ fn build_webhook(
         headers: map,
         client,
     })
+}
+
+/// The records a fresh (or reset) sandbox starts with.
+fn seed_records(config: &Config, state: &mut State) {
+    if config.spec_examples {
+        seed_spec_examples(state);
+        receivables::seed_spec_examples(&mut state.receivables, &config.credentials.client_id);
+        state.vendor.seed_spec_examples();
+    }
 }
 
 /// Registration `CB-54321` and bill `UTIL-87654321` / `REF-XYZABC123456` from the spec's examples.
@@ -487,10 +566,7 @@ impl SandboxHandle {
 
     /// A snapshot of the counters.
     pub fn stats(&self) -> SandboxStats {
-        let mut stats = self.app.lock().stats.clone();
-        stats.connections_accepted = self.app.connections.accepted();
-        stats.peak_open_connections = self.app.connections.peak_open();
-        stats
+        self.app.stats()
     }
 
     /// Calls of `POST /oauth/token` so far.
@@ -624,14 +700,57 @@ impl SandboxHandle {
 
     /// Waits until at least `count` webhook POSTs completed, or `timeout` passed; returns them.
     pub async fn wait_for_webhooks(&self, count: usize, timeout: Duration) -> Vec<WebhookDelivery> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let deliveries = self.webhook_deliveries();
-            if deliveries.len() >= count || tokio::time::Instant::now() >= deadline {
-                return deliveries;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        wait_for(count, timeout, || self.webhook_deliveries()).await
+    }
+
+    /// The sandbox's clock: the wall clock plus every [`SandboxHandle::advance_clock`].
+    pub fn now(&self) -> chrono::DateTime<Utc> {
+        self.app.clock.now_utc()
+    }
+
+    /// Moves the sandbox's clock forward by `by`: tokens expire, approved bills settle and
+    /// Vendor Payment response webhooks go out as if that time had passed. Time never goes back.
+    pub fn advance_clock(&self, by: Duration) {
+        self.app.clock.advance(by);
+    }
+
+    /// Forgets every record, scripted fault, counter, webhook delivery and journal entry, then
+    /// loads the spec's examples again if the sandbox started with them. Issued tokens stay
+    /// valid and the clock keeps its time.
+    pub fn reset(&self) {
+        self.app.reset();
+    }
+
+    /// Every call received since the start (or the last reset), oldest first.
+    pub fn requests(&self) -> Vec<ReceivedRequest> {
+        self.app.lock().journal.clone()
+    }
+
+    /// Adds an invoice as if its supplier had raised it on the network (EnKash publishes no
+    /// Create Invoice call), so Confirm Invoice, Pay Invoice and Request Financing can name it.
+    pub fn add_vendor_invoice(&self, invoice: VendorInvoice) {
+        self.app.lock().vendor.add_invoice(invoice);
+    }
+
+    /// The Vendor Payment records as `GET /_sandbox/vendor` answers them: `entities`,
+    /// `invoices`, `purchaseOrders`, `cdNotes`, `payments` and `financingRequests`.
+    pub fn vendor_state(&self) -> serde_json::Value {
+        self.app.lock().vendor.snapshot()
+    }
+
+    /// The Vendor Payment response webhooks sent so far (delivered or not), in order.
+    pub fn vendor_webhooks(&self) -> Vec<VendorWebhook> {
+        self.app.lock().vendor.webhooks.clone()
+    }
+
+    /// Waits until at least `count` Vendor Payment webhooks were sent, or `timeout` passed (real
+    /// time); returns them.
+    pub async fn wait_for_vendor_webhooks(
+        &self,
+        count: usize,
+        timeout: Duration,
+    ) -> Vec<VendorWebhook> {
+        wait_for(count, timeout, || self.vendor_webhooks()).await
     }
 
     /// Stops accepting connections, lets open calls finish (at most 5 s) and returns.
