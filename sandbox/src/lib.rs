@@ -2,11 +2,14 @@
 //! `enkash-sandbox` binary, see the crate's README).
 //!
 //! [`Sandbox::builder`] starts a real HTTP server on `127.0.0.1` (a free port unless
-//! [`SandboxBuilder::bind`] says otherwise) that serves the token call and the Bill Payment and
-//! Accounts Receivable operations of `spec/enkash.yaml` with state: tokens, consumer
-//! registrations, bills, customers and receivable invoices. The Vendor Payment paths answer 404. Tests point a client at
-//! [`SandboxHandle::base_url`], script faults per operation, and read what happened from the
-//! handle. The server stops when the handle is dropped or [`SandboxHandle::shutdown`] is awaited.
+//! [`SandboxBuilder::bind`] says otherwise) that serves the token call and every Bill Payment,
+//! Accounts Receivable and Vendor Payment operation of `spec/enkash.yaml` with state: tokens,
+//! consumer registrations, bills, customers, receivable invoices, and the Bharat Connect B2B
+//! entities, invoices, purchase orders, notes, payments and financing requests. Tests point a
+//! client at [`SandboxHandle::base_url`], script faults per operation, move the sandbox's clock
+//! ([`SandboxHandle::advance_clock`]) and read what happened from the handle, or do all of that
+//! over HTTP with the control endpoint under `/_sandbox/` (see the crate's README). The server
+//! stops when the handle is dropped or [`SandboxHandle::shutdown`] is awaited.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -67,6 +70,12 @@
 //!   `sellerId` against `CompanyIdentifier` (the sandbox has one company, so their value selects
 //!   nothing else), `direction`, `limit`, `offset`, a missing `companyId` of the customer bulk
 //!   upload, a parameter given twice.
+//! * **Vendor Payment**: see the crate's README, "Vendor Payment". Every call is acknowledged
+//!   with `{"response_code":0,"response_message":"SUCCESS","payload":"SUCCESS"}` and its outcome
+//!   follows on a response webhook ([`SandboxBuilder::vendor_webhook`],
+//!   [`SandboxHandle::vendor_webhooks`]) after [`SandboxBuilder::respond_after`] on the clock.
+//! * **Clock**: token expiry, the velocity window, settlement and Vendor Payment answers follow
+//!   the sandbox's clock, the wall clock plus whatever [`SandboxHandle::advance_clock`] added.
 //! * **Refusals with HTTP 200**: `response_code` 38 for a `referenceId` already used (blank
 //!   counts as none), 36 past [`SandboxBuilder::velocity_limit`] (off by default).
 //!
@@ -97,6 +106,11 @@
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 mod catalogue;
 mod clock;

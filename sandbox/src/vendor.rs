@@ -320,6 +320,14 @@ fn resp(req_msg_id: &str, error: Option<(&str, &str, &str)>) -> Value {
     }
 }
 
+/// A webhook body with the request's `additionalInfos` echoed, when it sent any.
+fn with_additional_infos(mut body: Value, request: &Value) -> Value {
+    if let Some(infos) = request.get("additionalInfos") {
+        body["additionalInfos"] = infos.clone();
+    }
+    body
+}
+
 /// A response webhook to send once the network "answers".
 struct Outgoing {
     kind: WebhookKind,
@@ -678,14 +686,12 @@ fn settle_payment(app: &App, object_id: &str) -> Vec<Outgoing> {
         };
         record.error_cd = failure.map(|(code, _, _)| code.to_owned());
     }
-    let mut body = json!({
+    let body = json!({
         "resp": outcome,
         "b2bIds": request["b2bIds"],
         "payment": request["payment"],
     });
-    if let Some(infos) = request.get("additionalInfos") {
-        body["additionalInfos"] = infos.clone();
-    }
+    let body = with_additional_infos(body, &request);
     vec![Outgoing {
         kind: WebhookKind::VendorPaymentResponse,
         path: "/api/v0/payment/resp-pay",
@@ -826,8 +832,8 @@ pub(crate) fn change_purchase_order_status(app: &App, body: &[u8]) -> Answer {
         "b2bIds": request["b2bIds"],
         "resp": resp(&req_msg_id, None),
         "poStatus": change,
-        "additionalInfos": request["additionalInfos"],
     });
+    let body = with_additional_infos(body, &request);
     respond(
         app,
         vec![Outgoing {
@@ -857,8 +863,8 @@ pub(crate) fn send_cd_note(app: &App, body: &[u8]) -> Answer {
         "b2bIds": request["b2bIds"],
         "resp": resp(&req_msg_id, None),
         "cdNote": note,
-        "additionalInfos": request["additionalInfos"],
     });
+    let body = with_additional_infos(body, &request);
     respond(
         app,
         vec![Outgoing {
