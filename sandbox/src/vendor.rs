@@ -251,6 +251,32 @@ fn read<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<Value, Reply> {
     serde_json::from_slice(body).map_err(|err| Reply::unreadable(err.to_string()))
 }
 
+/// True when a JSON value is a known value of the open enumeration `$ty`.
+macro_rules! known {
+    ($ty:ty) => {
+        |value: &Value| serde_json::from_value::<$ty>(value.clone()).is_ok_and(|v| v.is_known())
+    };
+}
+
+/// A request field whose value must be one of its enumeration's (the client's types accept
+/// unknown values in answers; a request must not send one).
+type EnumCheck = (&'static str, fn(&Value) -> bool);
+
+/// Refuses (412) a request whose enumerated field holds a value outside its enumeration.
+fn check_enums(request: &Value, checks: &[EnumCheck]) -> Result<(), Reply> {
+    for (pointer, known) in checks {
+        if let Some(value) = request.pointer(pointer)
+            && !known(value)
+        {
+            return Err(Reply::unreadable(format!(
+                "`{}` is not one of its documented values",
+                pointer.trim_start_matches('/').replace('/', ".")
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn text(value: &Value, pointer: &str) -> String {
     value
         .pointer(pointer)
@@ -340,6 +366,13 @@ struct Outgoing {
 /// Webhook lists the registered entities with the same PAN.
 pub(crate) fn initiate_entity_check(app: &App, body: &[u8]) -> Answer {
     let request = read::<types::InitiateEntityCheckRequest>(body)?;
+    check_enums(
+        &request,
+        &[(
+            "/checkInstitute/docName",
+            known!(enkash::enums::CheckDocName),
+        )],
+    )?;
     let object_id = text(&request, "/objectId");
     let pan = text(&request, "/checkInstitute/value");
     let mut state = app.lock();
@@ -584,6 +617,14 @@ pub(crate) fn change_invoice_status(app: &App, body: &[u8]) -> Answer {
 /// says `FAILURE` (`INVOICE_NOT_PAYABLE`, `AMOUNT_EXCEEDS_DUE`) and nothing is paid.
 pub(crate) fn pay_invoice(app: &App, body: &[u8]) -> Answer {
     let request = read::<types::PayInvoiceRequest>(body)?;
+    check_enums(
+        &request,
+        &[
+            ("/payment/currency", known!(enkash::enums::PaymentCurrency)),
+            ("/payment/mode", known!(enkash::enums::InvoicePaymentMode)),
+            ("/payment/type", known!(enkash::enums::PaymentPlatform)),
+        ],
+    )?;
     let payment = &request["payment"];
     let object_id = text(payment, "/objectId");
     let mut state = app.lock();
