@@ -38,7 +38,7 @@ async fn main() -> ExitCode {
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("sandbox: {message}");
+            eprintln!("enkash-sandbox: {message}");
             ExitCode::FAILURE
         }
     }
