@@ -226,6 +226,8 @@ pub(crate) struct Shared {
     vendor_webhook: Option<webhook::Webhook>,
     connections: Arc<ConnectionCounts>,
     clock: clock::Clock,
+    /// Ends when the latest Vendor Payment answer was delivered; the next one waits for it.
+    vendor_answers: Mutex<Option<oneshot::Receiver<()>>>,
 }
 
 impl Shared {
@@ -435,6 +437,7 @@ impl SandboxBuilder {
             vendor_webhook,
             connections: Arc::default(),
             clock: clock::Clock::default(),
+            vendor_answers: Mutex::new(None),
         });
 
         let service =

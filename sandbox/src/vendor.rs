@@ -1018,19 +1018,31 @@ fn respond(app: &App, outgoing: Vec<Outgoing>) {
 }
 
 /// Runs `answer` when the sandbox's clock reaches `due` (at once when it has), then delivers the
-/// webhooks it returns, in order.
+/// webhooks it returns, in order. Answers run one after the other in the order of their calls (their
+/// due times never decrease), so webhooks go out in the order a real network would send them.
 fn later(
     app: &App,
     due: std::time::Instant,
     answer: impl FnOnce(&App) -> Vec<Outgoing> + Send + 'static,
 ) {
+    let (done, finished) = tokio::sync::oneshot::channel::<()>();
+    let previous = app
+        .vendor_answers
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .replace(finished);
     let app = App::clone(app);
     tokio::spawn(async move {
+        if let Some(previous) = previous {
+            // An error only means the previous answer's task ended: it is done either way.
+            let _ = previous.await;
+        }
         app.clock.sleep_until(due).await;
         let outgoing = answer(&app);
         for message in outgoing {
             deliver(&app, message).await;
         }
+        drop(done);
     });
 }
 
