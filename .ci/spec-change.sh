@@ -67,10 +67,10 @@ diff -u "$root/spec/enkash.yaml" "$copy/spec/enkash.yaml" || true
 
 echo "==> regenerate, accept the snapshot, run every test (no Rust file edited)"
 cd "$copy"
-INSTA_UPDATE=always cargo test --quiet --features codegen,sandbox --test generated_code
+INSTA_UPDATE=always cargo test --quiet --features codegen --test generated_code
 grep -q "pub fn get_utility_bill_receipt" generated/enkash.snap
 grep -q "pub const GET_UTILITY_BILL_RECEIPT: OperationSpec" generated/enkash.snap
 grep -q "pub settlement_utr: ::std::option::Option<::std::string::String>" generated/enkash.snap
 git -C "$root" diff --no-index --stat "$root/generated/enkash.snap" "$copy/generated/enkash.snap" || true
-cargo test --quiet --all-features
+cargo test --quiet --workspace --all-features
 echo "==> an added field and an added operation built and passed with no Rust edit"

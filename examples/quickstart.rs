@@ -1,10 +1,10 @@
 //! The whole bill payment flow through the public client.
 //!
 //! ```text
-//! cargo run --example quickstart --features sandbox
+//! cargo run --example quickstart
 //! ```
 //!
-//! Without `ENKASH_*` credentials it starts the bundled sandbox (and a webhook receiver) on
+//! Without `ENKASH_*` credentials it starts the sandbox (the `enkash-sandbox` crate of this workspace) (and a webhook receiver) on
 //! 127.0.0.1 and runs against them. With `ENKASH_CLIENT_ID`, `ENKASH_CLIENT_SECRET`,
 //! `ENKASH_USERNAME` and `ENKASH_PASSWORD` set (and `ENKASH_BASE_URL` for anything but UAT) it runs
 //! against that EnKash environment instead, and stops before money moves unless given
@@ -18,8 +18,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use enkash::enums::BillpayStatus;
-use enkash::sandbox::{Sandbox, SandboxHandle};
 use enkash::{Client, types};
+use enkash_sandbox::{Sandbox, SandboxHandle};
 use tokio::sync::mpsc;
 
 /// The static header the sandbox sends with every webhook, and the receiver checks.

@@ -1,20 +1,20 @@
 //! Receiving the bill payment webhook with `enkash::webhook`.
 //!
 //! ```text
-//! cargo run --example webhook_receiver --features sandbox,axum
+//! cargo run --example webhook_receiver --features axum
 //! ```
 //!
 //! Starts an axum app on 127.0.0.1 with the webhook handler mounted at `/enkash/bill-payment`,
-//! starts the bundled sandbox with that URL and a static header, creates and confirms a bill
+//! starts the sandbox (`enkash-sandbox`) with that URL and a static header, creates and confirms a bill
 //! through the client, and prints the webhook the handler received. Exits 0 once it arrived,
 //! 1 when none came within 10 s (or anything else failed).
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use enkash::sandbox::Sandbox;
 use enkash::webhook::{WebhookEvent, WebhookKind, WebhookReceiver, WebhookVerifier};
 use enkash::{Client, types};
+use enkash_sandbox::Sandbox;
 use tokio::sync::mpsc;
 
 /// The static header agreed with EnKash (here: with the sandbox).

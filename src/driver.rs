@@ -279,12 +279,13 @@ fn fetch_token(
     Box::pin(
         async move {
             let credentials = &client.inner.config().credentials;
-            let form = types::OAuthTokenRequest {
-                username: credentials.username.clone(),
-                password: credentials.password.clone(),
-                grant_type: types::OAuthTokenRequestGrantType::Password,
-                client_id: credentials.client_id.clone(),
-            };
+            // The generated builder, not a struct literal: a field added to the spec's token
+            // request changes nothing here.
+            let form = types::OAuthTokenRequest::builder()
+                .username(credentials.username.clone())
+                .password(credentials.password.clone())
+                .grant_type(types::OAuthTokenRequestGrantType::Password)
+                .client_id(credentials.client_id.clone());
             let built = client.oauth_token().body(form).request();
             let answer = send_until(client, operation, built, deadline).await;
             let result =

@@ -17,8 +17,6 @@ pub mod operation;
 pub mod patch;
 mod redact;
 pub mod retry;
-#[cfg(feature = "sandbox")]
-pub mod sandbox;
 pub mod secret;
 pub mod time;
 pub mod validate;

@@ -5,13 +5,12 @@
 //! single token request (single-flight under 256 waiting calls). A call that took its token just
 //! before renewal and reached the server after expiry is refused (401) and resent once with the
 //! new token; that is the only way a call may reach the server twice.
-#![cfg(feature = "sandbox")]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use enkash::Client;
-use enkash::sandbox::{Operation, Sandbox};
+use enkash_sandbox::{Operation, Sandbox};
 use tokio::sync::Semaphore;
 
 const CALLS: usize = 10_000;

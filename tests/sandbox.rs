@@ -1,11 +1,10 @@
 //! The sandbox, driven over HTTP with plain reqwest.
-#![cfg(feature = "sandbox")]
 
 use std::time::Duration;
 
 use enkash::enums::{ApprovalStatus, BillpayStatus, PaymentStatus};
-use enkash::sandbox::{Fault, Operation, Sandbox, SandboxBuilder, SandboxHandle};
 use enkash::{Amount, Credentials, types};
+use enkash_sandbox::{Fault, Operation, Sandbox, SandboxBuilder, SandboxHandle};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -227,7 +226,8 @@ async fn camel_case_token_decodes_and_expired_tokens_are_refused() {
             .0,
         StatusCode::OK
     );
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // Past the token's lifetime on the sandbox's clock, without waiting.
+    api.sandbox.advance_clock(Duration::from_millis(1200));
     let (status, body) = api.post("/api/v1/utilityPayment/search", search).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
 }
@@ -639,7 +639,7 @@ async fn webhook_is_delivered_with_the_static_headers_after_confirm_debit() {
         Sandbox::builder()
             .webhook(hook_url)
             .webhook_header("X-Enkash-Token", "static-secret-42")
-            .settle_after(Duration::from_millis(100)),
+            .settle_after(Duration::from_secs(3600)),
     )
     .await;
     let bill = api
@@ -655,6 +655,8 @@ async fn webhook_is_delivered_with_the_static_headers_after_confirm_debit() {
         body["payload"]["billpayStatus"], "IN_PROGRESS",
         "settles after a delay"
     );
+    // The hour passes on the sandbox's clock; the bill settles and its webhook goes out.
+    api.sandbox.advance_clock(Duration::from_secs(3600));
 
     let (headers, body) = tokio::time::timeout(Duration::from_secs(5), received.recv())
         .await

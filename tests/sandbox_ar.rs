@@ -2,12 +2,11 @@
 //! customer life cycle (create, search, partial update with `null` and with values, activate,
 //! delete), the invoice life cycle (create, get, partial update, search, dispatch, payment
 //! confirmation), the bulk uploads, and the error answers and scripted faults.
-#![cfg(feature = "sandbox")]
 
 use chrono::NaiveDate;
 use enkash::patch::{CustomerUpdate, InvoiceUpdate};
-use enkash::sandbox::{Fault, Operation, Sandbox, SandboxHandle};
 use enkash::{Amount, Client, types};
+use enkash_sandbox::{Fault, Operation, Sandbox, SandboxHandle};
 use serde_json::{Value, json};
 
 fn client_for(sandbox: &SandboxHandle) -> Client {

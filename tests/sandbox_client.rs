@@ -1,12 +1,11 @@
 //! The public client driving the sandbox through what goes wrong in production: a duplicate
 //! referenceId, the velocity limit, a 5XX on create bill settled by the referenceId lookup, a
 //! token that expires mid-flow, and the webhook with its static headers.
-#![cfg(feature = "sandbox")]
 
 use std::time::Duration;
 
-use enkash::sandbox::{Fault, Operation, Sandbox, SandboxHandle};
 use enkash::{Client, Resolution, types};
+use enkash_sandbox::{Fault, Operation, Sandbox, SandboxHandle};
 
 async fn client_for(sandbox: &SandboxHandle) -> Client {
     Client::from_config(sandbox.client_config().unwrap()).unwrap()

@@ -624,12 +624,11 @@ mod through_axum {
         assert_eq!(calls.load(Ordering::SeqCst), 0);
     }
 
-    #[cfg(feature = "sandbox")]
     mod end_to_end {
         use std::time::Duration;
 
-        use enkash::sandbox::Sandbox;
         use enkash::{Client, types};
+        use enkash_sandbox::Sandbox;
 
         use super::*;
 

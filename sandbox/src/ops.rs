@@ -14,8 +14,8 @@ use super::catalogue::{self, Biller, FAILING_CONSUMER_SUFFIX};
 use super::state::{Bill, Failure, Registration, State};
 use super::webhook;
 use super::wire::{Reply, Strict, decode, matches_pattern};
-use crate::enums::{ApprovalStatus, BillpayStatus, Circle, PaymentStatus};
-use crate::{Amount, types};
+use enkash::enums::{ApprovalStatus, BillpayStatus, Circle, PaymentStatus};
+use enkash::{Amount, types};
 
 /// What an operation answers: `Err` answers early.
 pub(crate) type Answer = Result<Reply, Reply>;
@@ -55,7 +55,8 @@ pub(crate) fn oauth_token(app: &App, headers: &HeaderMap, body: &[u8]) -> Answer
         return Err(Reply::unauthorized("Basic", "Bad credentials"));
     }
     let lifetime = app.config.token_lifetime;
-    let (access, refresh) = app.lock().issue_token(lifetime);
+    let now = app.clock.now();
+    let (access, refresh) = app.lock().issue_token(lifetime, now);
     let expires_in = lifetime.as_secs() + u64::from(lifetime.subsec_nanos() > 0);
     let body = if app.config.camel_case_token {
         json!({"accessToken": access, "tokenType": "bearer", "refreshToken": refresh, "expiresIn": expires_in})
@@ -193,18 +194,10 @@ pub(crate) fn create_bill_without_fetch(app: &App, body: &[u8], v0: bool) -> Ans
             patterns: &[],
         };
         let v2: types::AddBillRequest = decode(body, &strict)?;
-        types::AddBillV0Request {
-            auto_debit: None,
-            bill_amount: v2.bill_amount,
-            bill_date: v2.bill_date,
-            bill_due_date: v2.bill_due_date,
-            bill_params: v2.bill_params,
-            biller_id: v2.biller_id,
-            circle: v2.circle,
-            key_contact_email: v2.key_contact_email,
-            reference_id: v2.reference_id,
-            remarks: v2.remarks,
-        }
+        // Through JSON, not a struct literal: a field added to either body changes nothing here.
+        serde_json::to_value(&v2)
+            .and_then(serde_json::from_value::<types::AddBillV0Request>)
+            .map_err(|_| Reply::invalid("the request body does not fit the v0 shape"))?
     };
     if request
         .bill_amount
@@ -249,7 +242,12 @@ pub(crate) fn create_bill_without_fetch(app: &App, body: &[u8], v0: bool) -> Ans
         request.remarks,
     )?;
     if request.auto_debit.is_some() {
-        approve(&mut state, &id, Some("Auto debit".to_owned()));
+        approve(
+            &mut state,
+            &id,
+            Some("Auto debit".to_owned()),
+            app.clock.now_utc(),
+        );
     }
     let Some(bill) = state.bill(&id) else {
         return Err(Reply::no_such_bill());
@@ -264,6 +262,7 @@ pub(crate) fn create_bill_without_fetch(app: &App, body: &[u8], v0: bool) -> Ans
             created_date: Some(super::state::timestamp(bill.created)),
             utility_enkash_id: Some(bill.id.clone()),
             reference_id: bill.reference_id.clone(),
+            ..Default::default()
         })
     } else {
         Reply::ok(types::AddBillV2Response {
@@ -275,6 +274,7 @@ pub(crate) fn create_bill_without_fetch(app: &App, body: &[u8], v0: bool) -> Ans
             created_date: Some(super::state::timestamp(bill.created)),
             reference_id: bill.reference_id.clone(),
             payment_status: Some(bill.payment.clone()),
+            ..Default::default()
         })
     };
     drop(state);
@@ -304,7 +304,7 @@ pub(crate) fn confirm_debit(app: &App, body: &[u8]) -> Answer {
     let remarks = request.remarks.map(String::from);
     let approved: Vec<String> = ids
         .iter()
-        .filter(|id| approve(&mut state, id, remarks.clone()))
+        .filter(|id| approve(&mut state, id, remarks.clone(), app.clock.now_utc()))
         .cloned()
         .collect();
     drop(state);
@@ -531,6 +531,7 @@ fn fetched_bill(registration: &Registration) -> types::BillFetchResponse {
         bill_enddate: Some(issued.period_end),
         bill_params: None,
         additional_info: None,
+        ..Default::default()
     }
 }
 
@@ -569,7 +570,7 @@ fn open_bill(
     {
         return Err(Reply::refused(DUPLICATE_REFERENCE, "Duplicate referenceId"));
     }
-    if state.velocity_exceeded(app.config.velocity_limit) {
+    if state.velocity_exceeded(app.config.velocity_limit, app.clock.now()) {
         return Err(Reply::refused(VELOCITY_LIMIT, "Velocity limit breached"));
     }
     let id = state.next_bill_id();
@@ -580,7 +581,7 @@ fn open_bill(
         issued,
         amount,
         remarks,
-        Utc::now(),
+        app.clock.now_utc(),
     );
     state.insert_bill(bill);
     Ok(id)
@@ -588,14 +589,18 @@ fn open_bill(
 
 /// Approves a bill awaiting approval and debits the account; the bill payment is then
 /// `IN_PROGRESS` until [`settle`]. False when the bill was not awaiting approval.
-pub(crate) fn approve(state: &mut State, id: &str, remarks: Option<String>) -> bool {
+pub(crate) fn approve(
+    state: &mut State,
+    id: &str,
+    remarks: Option<String>,
+    now: chrono::DateTime<Utc>,
+) -> bool {
     let Some(bill) = state.bill_mut(id) else {
         return false;
     };
     if bill.approval != ApprovalStatus::MakerApprovalPending {
         return false;
     }
-    let now = Utc::now();
     bill.approval = ApprovalStatus::CheckerApproved;
     bill.approval_remarks = Some(remarks.unwrap_or_else(|| "Approved".to_owned()));
     bill.approved = Some(now);
@@ -606,7 +611,7 @@ pub(crate) fn approve(state: &mut State, id: &str, remarks: Option<String>) -> b
     true
 }
 
-/// Settles approved bills now, or after the configured delay.
+/// Settles approved bills now, or once the configured delay passed on the sandbox's clock.
 pub(crate) fn settle_in_time(app: &App, ids: Vec<String>) {
     if ids.is_empty() {
         return;
@@ -615,8 +620,9 @@ pub(crate) fn settle_in_time(app: &App, ids: Vec<String>) {
         None => settle(app, &ids),
         Some(delay) => {
             let app = App::clone(app);
+            let due = app.clock.now() + delay;
             tokio::spawn(async move {
-                tokio::time::sleep(delay).await;
+                app.clock.sleep_until(due).await;
                 settle(&app, &ids);
             });
         }
@@ -628,7 +634,7 @@ pub(crate) fn settle_in_time(app: &App, ids: Vec<String>) {
 /// A consumer number ending in [`FAILING_CONSUMER_SUFFIX`] fails: `billpayStatus` FAILED,
 /// `paymentStatus` REFUNDED; every other bill is paid.
 fn settle(app: &App, ids: &[String]) {
-    let now = Utc::now();
+    let now = app.clock.now_utc();
     let mut state = app.lock();
     let mut bodies = Vec::new();
     for id in ids {

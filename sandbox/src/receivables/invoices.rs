@@ -13,8 +13,8 @@ use super::super::wire::{QueryParams, Reply, Strict, decode, decode_patch};
 use super::{
     DEFAULT_APPROVAL, InvoiceRecord, PAID, Receivables, ReceivedPayment, UNPAID, apply, label, sum,
 };
-use crate::patch::{InvoiceUpdate, Patch};
-use crate::{Amount, types};
+use enkash::patch::{InvoiceUpdate, Patch};
+use enkash::{Amount, types};
 
 /// Largest page of the invoice search (the spec's `limit` maximum).
 pub(crate) const SEARCH_LIMIT: i64 = 5000;
@@ -154,6 +154,7 @@ pub(crate) fn new_record(
         tds: request.tds,
         total_received: request.total_received,
         via: request.via.or_else(|| Some("API".to_owned())),
+        ..Default::default()
     };
     if invoice.net_amount.is_none() {
         invoice.net_amount = Some(net_of(&invoice, request.gst_exclusive));

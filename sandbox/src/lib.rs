@@ -1,16 +1,19 @@
-//! An in-process fake of the EnKash Bill Payment and Accounts Receivable APIs (feature
-//! `sandbox`).
+//! A stateful fake of the EnKash payments API, in process (this library) or standalone (the
+//! `enkash-sandbox` binary, see the crate's README).
 //!
 //! [`Sandbox::builder`] starts a real HTTP server on `127.0.0.1` (a free port unless
-//! [`SandboxBuilder::bind`] says otherwise) that serves the token call and the Bill Payment and
-//! Accounts Receivable operations of `spec/enkash.yaml` with state: tokens, consumer
-//! registrations, bills, customers and receivable invoices. The Vendor Payment paths answer 404. Tests point a client at
-//! [`SandboxHandle::base_url`], script faults per operation, and read what happened from the
-//! handle. The server stops when the handle is dropped or [`SandboxHandle::shutdown`] is awaited.
+//! [`SandboxBuilder::bind`] says otherwise) that serves the token call and every Bill Payment,
+//! Accounts Receivable and Vendor Payment operation of `spec/enkash.yaml` with state: tokens,
+//! consumer registrations, bills, customers, receivable invoices, and the Bharat Connect B2B
+//! entities, invoices, purchase orders, notes, payments and financing requests. Tests point a
+//! client at [`SandboxHandle::base_url`], script faults per operation, move the sandbox's clock
+//! ([`SandboxHandle::advance_clock`]) and read what happened from the handle, or do all of that
+//! over HTTP with the control endpoint under `/_sandbox/` (see the crate's README). The server
+//! stops when the handle is dropped or [`SandboxHandle::shutdown`] is awaited.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use enkash::sandbox::{Fault, Operation, Sandbox};
+//! use enkash_sandbox::{Fault, Operation, Sandbox};
 //!
 //! let sandbox = Sandbox::builder().start().await?;
 //! sandbox.inject(Operation::CreateBill, Fault::apply_then_drop(), 1);
@@ -67,6 +70,12 @@
 //!   `sellerId` against `CompanyIdentifier` (the sandbox has one company, so their value selects
 //!   nothing else), `direction`, `limit`, `offset`, a missing `companyId` of the customer bulk
 //!   upload, a parameter given twice.
+//! * **Vendor Payment**: see the crate's README, "Vendor Payment". Every call is acknowledged
+//!   with `{"response_code":0,"response_message":"SUCCESS","payload":"SUCCESS"}` and its outcome
+//!   follows on a response webhook ([`SandboxBuilder::vendor_webhook`],
+//!   [`SandboxHandle::vendor_webhooks`]) after [`SandboxBuilder::respond_after`] on the clock.
+//! * **Clock**: token expiry, the velocity window, settlement and Vendor Payment answers follow
+//!   the sandbox's clock, the wall clock plus whatever [`SandboxHandle::advance_clock`] added.
 //! * **Refusals with HTTP 200**: `response_code` 38 for a `referenceId` already used (blank
 //!   counts as none), 36 past [`SandboxBuilder::velocity_limit`] (off by default).
 //!
@@ -95,13 +104,27 @@
 //! (before or after the call changes state; the client sees a connection error, not an HTTP
 //! answer), or a malformed body. Faults come before the bearer-token check.
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+// Records of the generated types are built as `Type { .., ..Default::default() }` even where every
+// field is named today: a field EnKash adds to the spec must not break this crate's build.
+#![allow(clippy::needless_update)]
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 mod catalogue;
+mod clock;
+mod control;
 mod faults;
 mod listener;
 mod ops;
 mod receivables;
 mod routes;
 mod state;
+mod vendor;
 mod webhook;
 mod wire;
 
@@ -118,10 +141,11 @@ use tokio::task::JoinHandle;
 pub use catalogue::{Biller, CONSUMER_NUMBER_PATTERN, FAILING_CONSUMER_SUFFIX, billers};
 pub use faults::{DropMode, Fault, FaultBody, Operation, UnknownOperation};
 pub use receivables::ReceivedPayment;
-pub use state::{COMPANY_ID, COMPANY_NAME, SandboxStats};
+pub use state::{COMPANY_ID, COMPANY_NAME, ReceivedRequest, SandboxStats};
+pub use vendor::{INVOICE_CREATED, VendorInvoice, VendorWebhook};
 pub use webhook::WebhookDelivery;
 
-use crate::{Config as ClientConfig, Credentials, Error, types};
+use enkash::{Config as ClientConfig, Credentials, Error, types};
 use listener::{Connection, ConnectionCounts, CuttableListener};
 use state::{Bill, Registration, State};
 
@@ -188,6 +212,11 @@ pub(crate) struct Config {
     camel_case_token: bool,
     velocity_limit: Option<(u32, Duration)>,
     settle_after: Option<Duration>,
+    /// How long the Vendor Payment network takes to answer (response webhooks).
+    respond_after: Duration,
+    /// Seed of generated ids; random when `None`.
+    seed: Option<u64>,
+    spec_examples: bool,
 }
 
 /// What every handler shares: settings, state and the webhook target.
@@ -196,13 +225,45 @@ pub(crate) struct Shared {
     config: Config,
     state: Mutex<State>,
     webhook: Option<webhook::Webhook>,
+    /// Where the Vendor Payment response webhooks go: this URL plus each one's documented path.
+    vendor_webhook: Option<webhook::Webhook>,
     connections: Arc<ConnectionCounts>,
+    clock: clock::Clock,
+    /// Ends when the latest Vendor Payment answer was delivered; the next one waits for it.
+    vendor_answers: Mutex<Option<oneshot::Receiver<()>>>,
 }
 
 impl Shared {
     /// The state. A handler never panics while holding it, but a poisoned lock is used anyway.
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Back to the records of a fresh start; tokens and the clock stay.
+    fn reset(&self) {
+        let mut state = self.lock();
+        state.reset();
+        seed_records(&self.config, &mut state);
+    }
+
+    /// A snapshot of the counters.
+    fn stats(&self) -> SandboxStats {
+        let mut stats = self.lock().stats.clone();
+        stats.connections_accepted = self.connections.accepted();
+        stats.peak_open_connections = self.connections.peak_open();
+        stats
+    }
+}
+
+/// Polls `read` every 10 ms until it holds `count` items or `timeout` passed (real time).
+async fn wait_for<T>(count: usize, timeout: Duration, read: impl Fn() -> Vec<T>) -> Vec<T> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let items = read();
+        if items.len() >= count || tokio::time::Instant::now() >= deadline {
+            return items;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
@@ -225,10 +286,13 @@ impl Sandbox {
                 camel_case_token: false,
                 velocity_limit: None,
                 settle_after: None,
+                respond_after: vendor::DEFAULT_RESPOND_AFTER,
+                seed: None,
+                spec_examples: false,
             },
             webhook_url: None,
+            vendor_webhook_url: None,
             webhook_headers: Vec::new(),
-            spec_examples: false,
             faults: Vec::new(),
         }
     }
@@ -241,8 +305,8 @@ pub struct SandboxBuilder {
     addr: SocketAddr,
     config: Config,
     webhook_url: Option<String>,
+    vendor_webhook_url: Option<String>,
     webhook_headers: Vec<(String, String)>,
-    spec_examples: bool,
     faults: Vec<(Operation, Fault, u32)>,
 }
 
@@ -279,8 +343,9 @@ impl SandboxBuilder {
         self
     }
 
-    /// Keeps approved bills `IN_PROGRESS` this long before they reach their final state
-    /// (default: final at once).
+    /// Keeps approved bills `IN_PROGRESS` this long on the sandbox's clock before they reach
+    /// their final state (default: final at once); [`SandboxHandle::advance_clock`] gets there
+    /// without waiting.
     pub fn settle_after(mut self, delay: Duration) -> Self {
         self.config.settle_after = Some(delay);
         self
@@ -289,6 +354,28 @@ impl SandboxBuilder {
     /// POSTs a `types::UtilityBillWebhookRequest` to `url` whenever a bill reaches a final state.
     pub fn webhook(mut self, url: impl Into<String>) -> Self {
         self.webhook_url = Some(url.into());
+        self
+    }
+
+    /// POSTs the Vendor Payment response webhooks under `base_url`, each at its documented path
+    /// (`{base_url}/api/v0/payment/resp-pay`, ...). Without it they are only recorded
+    /// ([`SandboxHandle::vendor_webhooks`]).
+    pub fn vendor_webhook(mut self, base_url: impl Into<String>) -> Self {
+        self.vendor_webhook_url = Some(base_url.into());
+        self
+    }
+
+    /// How long the Vendor Payment network takes to answer, on the sandbox's clock: response
+    /// webhooks (and the outcome of Pay Invoice and Request Financing) come this long after the
+    /// call. Default: at once.
+    pub fn respond_after(mut self, delay: Duration) -> Self {
+        self.config.respond_after = delay;
+        self
+    }
+
+    /// Makes generated ids (access tokens, `reqMsgId`s, bid ids) the same on every run.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.config.seed = Some(seed);
         self
     }
 
@@ -302,10 +389,12 @@ impl SandboxBuilder {
     /// Starts with the records the spec's examples name: registration `CB-54321` (biller 2001,
     /// circle MUM, consumer `CN123456789`) and bill `UTIL-87654321` with `referenceId`
     /// `REF-XYZABC123456`, awaiting approval; customer `KCX7M2Q9A4B8C1D3` and its dispatched,
-    /// unpaid invoices `INVC5K8M2Q7R1T` and `INVC5K8M2Q7R2V`. Lets an example-driven contract test reach the
+    /// unpaid invoices `INVC5K8M2Q7R1T` and `INVC5K8M2Q7R2V`; Vendor Payment entity
+    /// `ORGUJZDE8GXD6NCF10EPF91DHODZDOC9IS0` (checked) and invoice
+    /// `INVEH60KVJ50CE9UVW53EFR4EDT2SYWB3WK` (version 1, `CREATED`, 117500.50 due). Lets an example-driven contract test reach the
     /// success paths.
     pub fn with_spec_examples(mut self) -> Self {
-        self.spec_examples = true;
+        self.config.spec_examples = true;
         self
     }
 
@@ -321,6 +410,10 @@ impl SandboxBuilder {
             Some(url) => Some(build_webhook(url, &self.webhook_headers)?),
             None => None,
         };
+        let vendor_webhook = match self.vendor_webhook_url {
+            Some(url) => Some(build_webhook(url, &self.webhook_headers)?),
+            None => None,
+        };
         let listener = TcpListener::bind(self.addr)
             .await
             .map_err(|source| SandboxError::Bind {
@@ -332,22 +425,22 @@ impl SandboxBuilder {
             source,
         })?;
 
-        let mut state = State::default();
+        let mut state = match self.config.seed {
+            Some(seed) => State::seeded(seed),
+            None => State::default(),
+        };
         for (operation, fault, times) in self.faults {
             state.faults.push(operation, fault, times);
         }
-        if self.spec_examples {
-            seed_spec_examples(&mut state);
-            receivables::seed_spec_examples(
-                &mut state.receivables,
-                &self.config.credentials.client_id,
-            );
-        }
+        seed_records(&self.config, &mut state);
         let app = Arc::new(Shared {
             config: self.config,
             state: Mutex::new(state),
             webhook,
+            vendor_webhook,
             connections: Arc::default(),
+            clock: clock::Clock::default(),
+            vendor_answers: Mutex::new(None),
         });
 
         let service =
@@ -404,6 +497,15 @@ fn build_webhook(
     })
 }
 
+/// The records a fresh (or reset) sandbox starts with.
+fn seed_records(config: &Config, state: &mut State) {
+    if config.spec_examples {
+        seed_spec_examples(state);
+        receivables::seed_spec_examples(&mut state.receivables, &config.credentials.client_id);
+        state.vendor.seed_spec_examples();
+    }
+}
+
 /// Registration `CB-54321` and bill `UTIL-87654321` / `REF-XYZABC123456` from the spec's examples.
 fn seed_spec_examples(state: &mut State) {
     let Some(biller) = catalogue::biller(2001) else {
@@ -417,14 +519,8 @@ fn seed_spec_examples(state: &mut State) {
     let registration = Registration {
         id: "CB-54321".to_owned(),
         biller,
-        circle: Some(crate::enums::Circle::Mum),
-        params: types::BillParams {
-            cn: consumer.to_owned(),
-            ad1: None,
-            ad2: None,
-            ad3: None,
-            extra: Default::default(),
-        },
+        circle: Some(enkash::enums::Circle::Mum),
+        params: types::BillParams::consumer_number(consumer),
         branch_code: None,
         remarks: None,
         key_contact_email: None,
@@ -474,7 +570,7 @@ impl SandboxHandle {
     }
 
     /// A client configuration pointing at this sandbox with its credentials, for
-    /// [`Client::from_config`](crate::Client::from_config).
+    /// [`Client::from_config`](enkash::Client::from_config).
     pub fn client_config(&self) -> Result<ClientConfig, Error> {
         ClientConfig::builder()
             .base_url(self.base_url.clone())
@@ -484,10 +580,7 @@ impl SandboxHandle {
 
     /// A snapshot of the counters.
     pub fn stats(&self) -> SandboxStats {
-        let mut stats = self.app.lock().stats.clone();
-        stats.connections_accepted = self.app.connections.accepted();
-        stats.peak_open_connections = self.app.connections.peak_open();
-        stats
+        self.app.stats()
     }
 
     /// Calls of `POST /oauth/token` so far.
@@ -621,14 +714,57 @@ impl SandboxHandle {
 
     /// Waits until at least `count` webhook POSTs completed, or `timeout` passed; returns them.
     pub async fn wait_for_webhooks(&self, count: usize, timeout: Duration) -> Vec<WebhookDelivery> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let deliveries = self.webhook_deliveries();
-            if deliveries.len() >= count || tokio::time::Instant::now() >= deadline {
-                return deliveries;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        wait_for(count, timeout, || self.webhook_deliveries()).await
+    }
+
+    /// The sandbox's clock: the wall clock plus every [`SandboxHandle::advance_clock`].
+    pub fn now(&self) -> chrono::DateTime<Utc> {
+        self.app.clock.now_utc()
+    }
+
+    /// Moves the sandbox's clock forward by `by`: tokens expire, approved bills settle and
+    /// Vendor Payment response webhooks go out as if that time had passed. Time never goes back.
+    pub fn advance_clock(&self, by: Duration) {
+        self.app.clock.advance(by);
+    }
+
+    /// Forgets every record, scripted fault, counter, webhook delivery and journal entry, then
+    /// loads the spec's examples again if the sandbox started with them. Issued tokens stay
+    /// valid and the clock keeps its time.
+    pub fn reset(&self) {
+        self.app.reset();
+    }
+
+    /// Every call received since the start (or the last reset), oldest first.
+    pub fn requests(&self) -> Vec<ReceivedRequest> {
+        self.app.lock().journal.clone()
+    }
+
+    /// Adds an invoice as if its supplier had raised it on the network (EnKash publishes no
+    /// Create Invoice call), so Confirm Invoice, Pay Invoice and Request Financing can name it.
+    pub fn add_vendor_invoice(&self, invoice: VendorInvoice) {
+        self.app.lock().vendor.add_invoice(invoice);
+    }
+
+    /// The Vendor Payment records as `GET /_sandbox/vendor` answers them: `entities`,
+    /// `invoices`, `purchaseOrders`, `cdNotes`, `payments` and `financingRequests`.
+    pub fn vendor_state(&self) -> serde_json::Value {
+        self.app.lock().vendor.snapshot()
+    }
+
+    /// The Vendor Payment response webhooks sent so far (delivered or not), in order.
+    pub fn vendor_webhooks(&self) -> Vec<VendorWebhook> {
+        self.app.lock().vendor.webhooks.clone()
+    }
+
+    /// Waits until at least `count` Vendor Payment webhooks were sent, or `timeout` passed (real
+    /// time); returns them.
+    pub async fn wait_for_vendor_webhooks(
+        &self,
+        count: usize,
+        timeout: Duration,
+    ) -> Vec<VendorWebhook> {
+        wait_for(count, timeout, || self.vendor_webhooks()).await
     }
 
     /// Stops accepting connections, lets open calls finish (at most 5 s) and returns.

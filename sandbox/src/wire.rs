@@ -326,7 +326,7 @@ pub(crate) fn matches_pattern<P: std::str::FromStr>(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types;
+    use enkash::types;
 
     const STRICT: Strict<'static> = Strict {
         amounts: &["billNetAmount", "billAmount"],

@@ -5,9 +5,9 @@
 use chrono::{Datelike, Days, NaiveDate};
 use rust_decimal::Decimal;
 
-use crate::Amount;
-use crate::enums::Circle;
-use crate::types;
+use enkash::Amount;
+use enkash::enums::Circle;
+use enkash::types;
 
 /// A biller of the sandbox's catalogue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,6 +109,7 @@ impl Biller {
             .map(|&circle| types::CircleParam {
                 key: Some(circle.to_owned()),
                 value: Some(Circle::from(circle)),
+                ..Default::default()
             })
             .collect();
         types::BillerResponse {
@@ -124,12 +125,14 @@ impl Biller {
                 invalid_param_error: Some("Enter a valid consumer number".to_owned()),
                 mandatory: Some(true),
                 param_values: Vec::new(),
+                ..Default::default()
             }],
             circle_params,
             payment_amount_exactness: Some("EXACT".to_owned()),
             state: Some(self.state.to_owned()),
             circle_state_mapping: None,
             view_bill_supported: Some(true),
+            ..Default::default()
         }
     }
 }

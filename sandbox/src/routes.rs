@@ -11,13 +11,14 @@ use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post, put};
 
-use super::App;
 use super::faults::{DropMode, Fault, FaultBody, Operation};
 use super::listener::Connection;
 use super::ops::{self, Answer, Lookup};
 use super::receivables::bulk::{self, Upload};
 use super::receivables::{customers, invoices};
+use super::state::ReceivedRequest;
 use super::wire::{QueryParams, Reply, with_error_response};
+use super::{App, control, vendor};
 
 /// Largest request body read; a larger one is answered 413.
 const MAX_BODY: usize = 1024 * 1024;
@@ -94,14 +95,88 @@ pub(crate) fn router(app: App) -> Router {
             "/api/v0/invoice/{invoiceId}",
             get(get_invoice).patch(update_invoice),
         )
+        // Vendor Payment: every call is a POST of JSON, served the same way.
+        .route(
+            "/api/v0/business-onboarding/reg-check-entity",
+            vendor_route(
+                Operation::InitiateEntityCheck,
+                vendor::initiate_entity_check,
+            ),
+        )
+        .route(
+            "/api/v0/business-onboarding/reg-entity",
+            vendor_route(Operation::RegisterEntity, vendor::register_entity),
+        )
+        .route(
+            "/api/v0/business-onboarding/reg-id",
+            vendor_route(Operation::RegisterB2bId, vendor::register_b2b_id),
+        )
+        .route(
+            "/api/v0/invoice/req-confirm-invoice",
+            vendor_route(Operation::ConfirmInvoice, vendor::confirm_invoice),
+        )
+        .route(
+            "/api/v0/invoice/req-status-change-invoice",
+            vendor_route(
+                Operation::ChangeInvoiceStatus,
+                vendor::change_invoice_status,
+            ),
+        )
+        .route(
+            "/api/v0/payment/req-pay",
+            vendor_route(Operation::PayInvoice, vendor::pay_invoice),
+        )
+        .route(
+            "/api/v0/purchase-order/req-send",
+            vendor_route(Operation::SendPurchaseOrder, vendor::send_purchase_order),
+        )
+        .route(
+            "/api/v0/purchase-order/req-confirm",
+            vendor_route(
+                Operation::ConfirmPurchaseOrder,
+                vendor::confirm_purchase_order,
+            ),
+        )
+        .route(
+            "/api/v0/purchase-order/req-status-change",
+            vendor_route(
+                Operation::ChangePurchaseOrderStatus,
+                vendor::change_purchase_order_status,
+            ),
+        )
+        .route(
+            "/api/v0/cd-note/req-send",
+            vendor_route(Operation::SendCdNote, vendor::send_cd_note),
+        )
+        .route(
+            "/api/v0/cd-note/req-confirm",
+            vendor_route(Operation::ConfirmCdNote, vendor::confirm_cd_note),
+        )
+        .route(
+            "/api/v0/finance/req-financing",
+            vendor_route(Operation::RequestFinancing, vendor::request_financing),
+        )
+        .merge(control::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(app)
 }
 
+/// A Vendor Payment operation: `POST` of a JSON body, answered by `handle`.
+fn vendor_route(
+    operation: Operation,
+    handle: fn(&App, &[u8]) -> Answer,
+) -> axum::routing::MethodRouter<App> {
+    post(move |State(app): State<App>, call: Call| async move {
+        serve(app, operation, call, move |app, _, body| handle(app, body)).await
+    })
+}
+
 /// One incoming call: its connection, headers and body.
 pub(crate) struct Call {
     connection: Option<Connection>,
+    method: Method,
+    path: String,
     headers: HeaderMap,
     query: Option<String>,
     body: Result<Bytes, Reply>,
@@ -124,6 +199,8 @@ impl FromRequest<App> for Call {
         });
         Ok(Self {
             connection,
+            method: parts.method,
+            path: parts.uri.path().to_owned(),
             headers: parts.headers,
             query: parts.uri.query().map(str::to_owned),
             body,
@@ -132,25 +209,47 @@ impl FromRequest<App> for Call {
 }
 
 /// Runs one call: counts it, applies its scripted fault, checks the bearer token (except for
-/// the token call itself), then lets `operation` answer.
+/// the token call itself), then lets `operation` answer. Every call is written to the journal.
 async fn serve(
     app: App,
     operation: Operation,
     call: Call,
     handle: impl FnOnce(&App, &Call, &[u8]) -> Answer,
 ) -> Response {
-    let fault = {
+    let (fault, sequence) = {
         let mut state = app.lock();
         *state.stats.calls.entry(operation).or_default() += 1;
         if operation == Operation::OauthToken {
             state.stats.token_requests += 1;
         }
-        state.faults.take(operation)
+        let fault = state.faults.take(operation);
+        let sequence = state.journal.len() as u64 + 1;
+        let entry = journal_entry(&app, operation, &call, sequence, fault.as_ref());
+        state.journal.push(entry);
+        (fault, sequence)
+    };
+    let answered = |status: Option<StatusCode>| {
+        let mut state = app.lock();
+        let index = usize::try_from(sequence - 1).unwrap_or(usize::MAX);
+        if let Some(entry) = state
+            .journal
+            .get_mut(index)
+            .filter(|entry| entry.sequence == sequence)
+        {
+            entry.status = status.map(|status| status.as_u16());
+        }
     };
     match &fault {
         Some(Fault::Delay(delay)) => tokio::time::sleep(*delay).await,
-        Some(Fault::Status { status, body }) => return fault_response(*status, body),
-        Some(Fault::Drop(DropMode::DropBeforeApply)) => return cut(&call),
+        Some(Fault::Status { status, body }) => {
+            let response = fault_response(*status, body);
+            answered(Some(response.status()));
+            return response;
+        }
+        Some(Fault::Drop(DropMode::DropBeforeApply)) => {
+            answered(None);
+            return cut(&call);
+        }
         _ => {}
     }
     let answer = match &call.body {
@@ -168,9 +267,48 @@ async fn serve(
         app.lock().stats.unauthorized += 1;
     }
     match fault {
-        Some(Fault::Drop(DropMode::ApplyThenDrop)) => cut(&call),
-        Some(Fault::MalformedBody) => malformed(&reply),
-        _ => reply.into_response(),
+        Some(Fault::Drop(DropMode::ApplyThenDrop)) => {
+            answered(None);
+            cut(&call)
+        }
+        Some(Fault::MalformedBody) => {
+            answered(Some(StatusCode::OK));
+            malformed(&reply)
+        }
+        _ => {
+            answered(Some(reply.status));
+            reply.into_response()
+        }
+    }
+}
+
+/// The journal's record of a call as it arrives (its status is filled in when answered).
+fn journal_entry(
+    app: &App,
+    operation: Operation,
+    call: &Call,
+    sequence: u64,
+    fault: Option<&Fault>,
+) -> ReceivedRequest {
+    let body = match &call.body {
+        // The token form carries the client secret and the password.
+        _ if operation == Operation::OauthToken => serde_json::Value::Null,
+        Ok(bytes) if bytes.is_empty() => serde_json::Value::Null,
+        Ok(bytes) => serde_json::from_slice(bytes).unwrap_or_else(|_| {
+            serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned())
+        }),
+        Err(_) => serde_json::Value::String("(body over the size limit)".to_owned()),
+    };
+    ReceivedRequest {
+        sequence,
+        operation,
+        method: call.method.to_string(),
+        path: call.path.clone(),
+        query: call.query.clone(),
+        body,
+        status: None,
+        fault: fault.map(Fault::kind),
+        received: app.clock.now_utc(),
     }
 }
 
@@ -180,7 +318,10 @@ fn has_valid_token(app: &App, headers: &HeaderMap) -> bool {
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .is_some_and(|(_, token)| app.lock().token_is_valid(token.trim()))
+        .is_some_and(|(_, token)| {
+            let now = app.clock.now();
+            app.lock().token_is_valid(token.trim(), now)
+        })
 }
 
 /// Cuts the call's connection: the returned response is never written.

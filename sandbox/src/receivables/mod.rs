@@ -10,8 +10,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::state::timestamp;
-use crate::patch::Patch;
-use crate::{Amount, Timestamp, types};
+use enkash::patch::Patch;
+use enkash::{Amount, Timestamp, types};
 
 /// `receivableStatus` of an invoice nobody has paid yet.
 pub(crate) const UNPAID: &str = "UNPAID";
@@ -255,6 +255,7 @@ pub(crate) fn label(name: &str) -> types::LabelName {
     types::LabelName {
         label: Some(label),
         name: Some(name.to_owned()),
+        ..Default::default()
     }
 }
 
@@ -317,32 +318,27 @@ pub(crate) fn seed_spec_examples(receivables: &mut Receivables, seller_id: &str)
         let mut record = invoices::new_record(
             id.to_owned(),
             seller_id,
-            types::InvoiceCreateRequest {
-                approval_status: None,
-                balance_amount: None,
-                base_amount: Amount::from(10_000),
-                cgst: Some(Amount::from(900)),
-                charge_customer: Some(false),
-                customer_id: customer_id.clone(),
-                description: Some("Supply of packaging material, May 2025".to_owned()),
-                dispatch_now: None,
-                due_date: due,
-                email_address: Some("accounts@sharmatraders.example.com".to_owned()),
-                external_id: Some("ERP-INV-88213".to_owned()),
-                gst_exclusive: Some(true),
-                igst: None,
-                invoice_date: Some(timestamp(created)),
-                invoice_number: Some(format!("INV-2025-{}", &id[id.len() - 4..])),
-                mobile_number: Some("9876543210".to_owned()),
-                net_amount: None,
-                partial_payment_allowed: Some(true),
-                payable_reference_id: None,
-                po_number: Some("PO-7781".to_owned()),
-                receivable_status: None,
-                sgst: Some(Amount::from(900)),
-                tds: None,
-                total_received: None,
-                via: Some("API".to_owned()),
+            // From JSON, not a struct literal: a field added to the spec changes nothing here.
+            match serde_json::from_value::<types::InvoiceCreateRequest>(serde_json::json!({
+                "baseAmount": 10000,
+                "cgst": 900,
+                "sgst": 900,
+                "chargeCustomer": false,
+                "customerId": customer_id,
+                "description": "Supply of packaging material, May 2025",
+                "dueDate": due,
+                "emailAddress": "accounts@sharmatraders.example.com",
+                "externalId": "ERP-INV-88213",
+                "gstExclusive": true,
+                "invoiceDate": timestamp(created),
+                "invoiceNumber": format!("INV-2025-{}", &id[id.len() - 4..]),
+                "mobileNumber": "9876543210",
+                "partialPaymentAllowed": true,
+                "poNumber": "PO-7781",
+                "via": "API",
+            })) {
+                Ok(request) => request,
+                Err(_) => return,
             },
             created,
         );

@@ -1,11 +1,12 @@
-//! Webhook delivery: a bill that reaches a final state is POSTed to the configured URL, as
+//! Webhook delivery: a bill that reaches a final state is POSTed to the configured URL (and the
+//! Vendor Payment response webhooks under theirs, see [`crate::vendor`]), as
 //! `content-type: application/json` with the configured static headers: what
-//! [`crate::webhook::WebhookReceiver`] accepts for [`crate::webhook::WebhookKind::UtilityBill`].
+//! [`enkash::webhook::WebhookReceiver`] accepts for [`enkash::webhook::WebhookKind::UtilityBill`].
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 
 use super::App;
-use crate::types;
+use enkash::types;
 
 /// Where and how the sandbox delivers webhooks.
 #[derive(Debug)]
@@ -16,7 +17,8 @@ pub(crate) struct Webhook {
 }
 
 /// One webhook POST and what became of it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WebhookDelivery {
     /// The bill the webhook is about.
@@ -37,7 +39,7 @@ impl WebhookDelivery {
     }
 }
 
-/// POSTs `body` (the type [`crate::webhook::WebhookEvent::UtilityBill`] holds) to the webhook URL
+/// POSTs `body` (the type [`enkash::webhook::WebhookEvent::UtilityBill`] holds) to the webhook URL
 /// in a spawned task and records the outcome. One attempt.
 pub(crate) fn deliver(app: &App, body: types::UtilityBillWebhookRequest) {
     if app.webhook.is_none() {
@@ -48,25 +50,7 @@ pub(crate) fn deliver(app: &App, body: types::UtilityBillWebhookRequest) {
         let Some(hook) = &app.webhook else {
             return;
         };
-        let (status, error) = match serde_json::to_vec(&body) {
-            Ok(json) => {
-                // The static headers, then the content type EnKash sends (replacing any configured).
-                let mut headers = hook.headers.clone();
-                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                let sent = hook
-                    .client
-                    .post(&hook.url)
-                    .headers(headers)
-                    .body(json)
-                    .send()
-                    .await;
-                match sent {
-                    Ok(response) => (Some(response.status().as_u16()), None),
-                    Err(err) => (None, Some(err.to_string())),
-                }
-            }
-            Err(err) => (None, Some(format!("cannot encode the body: {err}"))),
-        };
+        let (status, error) = post(hook, &hook.url, &body).await;
         let delivery = WebhookDelivery {
             utility_enkash_id: body.utility_enkash_id.clone().unwrap_or_default(),
             body,
@@ -75,4 +59,31 @@ pub(crate) fn deliver(app: &App, body: types::UtilityBillWebhookRequest) {
         };
         app.lock().deliveries.push(delivery);
     });
+}
+
+/// One POST of `body` as JSON to `url` with the static headers: the receiver's status, or why
+/// there is none.
+pub(crate) async fn post(
+    hook: &Webhook,
+    url: &str,
+    body: &impl serde::Serialize,
+) -> (Option<u16>, Option<String>) {
+    let json = match serde_json::to_vec(body) {
+        Ok(json) => json,
+        Err(err) => return (None, Some(format!("cannot encode the body: {err}"))),
+    };
+    // The static headers, then the content type EnKash sends (replacing any configured).
+    let mut headers = hook.headers.clone();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    match hook
+        .client
+        .post(url)
+        .headers(headers)
+        .body(json)
+        .send()
+        .await
+    {
+        Ok(response) => (Some(response.status().as_u16()), None),
+        Err(err) => (None, Some(err.to_string())),
+    }
 }

@@ -9,8 +9,8 @@ use super::super::ops::Answer;
 use super::super::state::timestamp;
 use super::super::wire::{QueryParams, Reply, Strict, decode, decode_patch};
 use super::{Customer, apply};
-use crate::patch::{CustomerUpdate, Patch};
-use crate::types;
+use enkash::patch::{CustomerUpdate, Patch};
+use enkash::types;
 
 /// Largest page of the customer search (the spec's `limit` maximum).
 pub(crate) const SEARCH_LIMIT: i64 = 50;

@@ -10,9 +10,10 @@ use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use super::catalogue::{Biller, IssuedBill};
 use super::faults::{FaultScript, Operation};
 use super::receivables::Receivables;
+use super::vendor::Vendor;
 use super::webhook::WebhookDelivery;
-use crate::enums::{ApprovalStatus, BillpayStatus, Circle, PaymentMode, PaymentStatus};
-use crate::{Amount, Timestamp, types};
+use enkash::enums::{ApprovalStatus, BillpayStatus, Circle, PaymentMode, PaymentStatus};
+use enkash::{Amount, Timestamp, types};
 
 /// Name of the company every sandbox bill belongs to.
 pub const COMPANY_NAME: &str = "Sandbox Company Pvt Ltd";
@@ -20,7 +21,8 @@ pub const COMPANY_NAME: &str = "Sandbox Company Pvt Ltd";
 pub const COMPANY_ID: &str = "CEKSANDBOX01";
 
 /// Counters the tests read from the handle.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SandboxStats {
     /// Calls of `POST /oauth/token`, answered or not.
@@ -35,6 +37,79 @@ pub struct SandboxStats {
     pub connections_accepted: u64,
     /// The most TCP connections open at one time.
     pub peak_open_connections: u64,
+}
+
+/// Where generated ids come from: a seed and a counter, so a seeded sandbox hands out the same
+/// tokens and `reqMsgId`s on every run.
+#[derive(Debug)]
+pub(crate) struct IdSource {
+    seed: u64,
+    counter: u64,
+}
+
+impl Default for IdSource {
+    /// A random seed.
+    fn default() -> Self {
+        Self::seeded(std::hash::RandomState::new().hash_one("enkash-sandbox"))
+    }
+}
+
+impl IdSource {
+    pub(crate) fn seeded(seed: u64) -> Self {
+        Self { seed, counter: 0 }
+    }
+
+    /// The next 64 bits of the sequence.
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        self.counter += 1;
+        let mut hasher = DefaultHasher::new();
+        (self.seed, self.counter).hash(&mut hasher);
+        hasher.finish()
+    }
+
+    /// The next id in the shape of a version-4 UUID.
+    pub(crate) fn uuid(&mut self) -> String {
+        let high = self.next_u64();
+        let low = self.next_u64();
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            high >> 32,
+            (high >> 16) & 0xffff,
+            high & 0x0fff,
+            (low >> 48) & 0x3fff | 0x8000,
+            low & 0xffff_ffff_ffff
+        )
+    }
+}
+
+/// One call the sandbox received, as `GET /_sandbox/requests` and
+/// [`crate::SandboxHandle::requests`] report it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ReceivedRequest {
+    /// 1 for the first call, then counting up.
+    pub sequence: u64,
+    /// The operation's id in snake_case (`pay_invoice`).
+    pub operation: Operation,
+    /// HTTP method.
+    pub method: String,
+    /// Path, without the query string.
+    pub path: String,
+    /// Query string, when there was one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// The JSON body; a body that is not JSON as text; `null` for the token call, whose form
+    /// carries credentials.
+    pub body: serde_json::Value,
+    /// HTTP status answered; `None` when a fault cut the connection.
+    pub status: Option<u16>,
+    /// The scripted fault applied to the call, by name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<&'static str>,
+    /// Sandbox time when the call arrived.
+    pub received: DateTime<Utc>,
 }
 
 /// A consumer number registered against a biller (the spec's `companyBiller`).
@@ -119,8 +194,7 @@ impl Bill {
 #[derive(Debug, Default)]
 pub(crate) struct State {
     tokens: HashMap<String, Instant>,
-    token_seed: std::hash::RandomState,
-    token_counter: u64,
+    pub ids: IdSource,
     registrations: HashMap<String, Registration>,
     bills: Vec<Bill>,
     by_id: HashMap<String, usize>,
@@ -128,53 +202,61 @@ pub(crate) struct State {
     recent_creates: VecDeque<Instant>,
     pub faults: FaultScript,
     pub receivables: Receivables,
+    pub vendor: Vendor,
     pub stats: SandboxStats,
     pub deliveries: Vec<WebhookDelivery>,
+    pub journal: Vec<ReceivedRequest>,
 }
 
 impl State {
-    /// Issues a new access token valid for `lifetime`; returns it with a refresh token.
-    pub(crate) fn issue_token(&mut self, lifetime: Duration) -> (String, String) {
-        let now = Instant::now();
+    /// A fresh state whose generated ids (tokens, `reqMsgId`s) follow `seed`.
+    pub(crate) fn seeded(seed: u64) -> Self {
+        Self {
+            ids: IdSource::seeded(seed),
+            ..Self::default()
+        }
+    }
+
+    /// Forgets every record, fault, counter, delivery and journal entry. Issued tokens stay
+    /// valid and generated ids keep counting, so a client in the middle of a test goes on.
+    pub(crate) fn reset(&mut self) {
+        let tokens = std::mem::take(&mut self.tokens);
+        let ids = std::mem::take(&mut self.ids);
+        *self = Self {
+            tokens,
+            ids,
+            ..Self::default()
+        };
+    }
+
+    /// Issues a new access token valid for `lifetime` from `now`; returns it with a refresh token.
+    pub(crate) fn issue_token(&mut self, lifetime: Duration, now: Instant) -> (String, String) {
         self.tokens.retain(|_, expiry| *expiry > now);
-        let access = self.random_uuid();
-        let refresh = self.random_uuid();
+        let access = self.ids.uuid();
+        let refresh = self.ids.uuid();
         self.tokens.insert(access.clone(), now + lifetime);
         self.stats.tokens_issued += 1;
         (access, refresh)
     }
 
-    /// True for a token this sandbox issued that has not expired.
-    pub(crate) fn token_is_valid(&self, token: &str) -> bool {
-        self.tokens
-            .get(token)
-            .is_some_and(|expiry| *expiry > Instant::now())
+    /// True for a token this sandbox issued that has not expired at `now`.
+    pub(crate) fn token_is_valid(&self, token: &str, now: Instant) -> bool {
+        self.tokens.get(token).is_some_and(|expiry| *expiry > now)
     }
 
     pub(crate) fn revoke_tokens(&mut self) {
         self.tokens.clear();
     }
 
-    fn random_uuid(&mut self) -> String {
-        self.token_counter += 1;
-        let high = self.token_seed.hash_one(("high", self.token_counter));
-        let low = self.token_seed.hash_one(("low", self.token_counter));
-        format!(
-            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-            high >> 32,
-            (high >> 16) & 0xffff,
-            high & 0x0fff,
-            (low >> 48) & 0x3fff | 0x8000,
-            low & 0xffff_ffff_ffff
-        )
-    }
-
     /// Counts a bill creation and tells whether it breaks the limit of `max` per `window`.
-    pub(crate) fn velocity_exceeded(&mut self, limit: Option<(u32, Duration)>) -> bool {
+    pub(crate) fn velocity_exceeded(
+        &mut self,
+        limit: Option<(u32, Duration)>,
+        now: Instant,
+    ) -> bool {
         let Some((max, window)) = limit else {
             return false;
         };
-        let now = Instant::now();
         while self
             .recent_creates
             .front()
@@ -294,8 +376,10 @@ impl State {
                     refund_status: Some("SUCCESS".to_owned()),
                     refund_transaction_id: Some(format!("RFD-{}", bill.id)),
                     instrument: None,
+                    ..Default::default()
                 })
             }),
+            ..Default::default()
         }
     }
 
@@ -386,6 +470,7 @@ fn company_biller(registration: &Registration) -> types::CompanyBillerResponse {
             }),
             value: Some(value.clone()),
             param_type: None,
+            ..Default::default()
         })
         .collect();
     let input = pairs

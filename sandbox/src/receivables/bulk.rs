@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::super::ops::Answer;
 use super::super::wire::{QueryParams, Reply};
-use crate::types;
+use enkash::types;
 
 /// Which bulk upload a call is.
 #[derive(Clone, Copy, Debug)]

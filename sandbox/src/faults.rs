@@ -62,11 +62,36 @@ pub enum Operation {
     DispatchInvoiceCollection,
     /// `POST /api/v0/invoice/payment-confirmation` (`confirm_invoice_payment`).
     ConfirmInvoicePayment,
+    // ---- Vendor Payment ----
+    /// `POST /api/v0/business-onboarding/reg-check-entity` (`initiate_entity_check`).
+    InitiateEntityCheck,
+    /// `POST /api/v0/business-onboarding/reg-entity` (`register_entity`).
+    RegisterEntity,
+    /// `POST /api/v0/business-onboarding/reg-id` (`register_b2b_id`).
+    RegisterB2bId,
+    /// `POST /api/v0/invoice/req-confirm-invoice` (`confirm_invoice`).
+    ConfirmInvoice,
+    /// `POST /api/v0/invoice/req-status-change-invoice` (`change_invoice_status`).
+    ChangeInvoiceStatus,
+    /// `POST /api/v0/payment/req-pay` (`pay_invoice`).
+    PayInvoice,
+    /// `POST /api/v0/purchase-order/req-send` (`send_purchase_order`).
+    SendPurchaseOrder,
+    /// `POST /api/v0/purchase-order/req-confirm` (`confirm_purchase_order`).
+    ConfirmPurchaseOrder,
+    /// `POST /api/v0/purchase-order/req-status-change` (`change_purchase_order_status`).
+    ChangePurchaseOrderStatus,
+    /// `POST /api/v0/cd-note/req-send` (`send_cd_note`).
+    SendCdNote,
+    /// `POST /api/v0/cd-note/req-confirm` (`confirm_cd_note`).
+    ConfirmCdNote,
+    /// `POST /api/v0/finance/req-financing` (`request_financing`).
+    RequestFinancing,
 }
 
 impl Operation {
     /// Every operation of the spec.
-    pub const ALL: [Operation; 26] = [
+    pub const ALL: [Operation; 38] = [
         Self::OauthToken,
         Self::FetchOrAddBillV0,
         Self::FetchCurrentBill,
@@ -93,6 +118,18 @@ impl Operation {
         Self::InvoiceBulkUpload,
         Self::DispatchInvoiceCollection,
         Self::ConfirmInvoicePayment,
+        Self::InitiateEntityCheck,
+        Self::RegisterEntity,
+        Self::RegisterB2bId,
+        Self::ConfirmInvoice,
+        Self::ChangeInvoiceStatus,
+        Self::PayInvoice,
+        Self::SendPurchaseOrder,
+        Self::ConfirmPurchaseOrder,
+        Self::ChangePurchaseOrderStatus,
+        Self::SendCdNote,
+        Self::ConfirmCdNote,
+        Self::RequestFinancing,
     ];
 
     /// The spec's operation id in snake_case, e.g. `create_bill`.
@@ -124,6 +161,18 @@ impl Operation {
             Self::InvoiceBulkUpload => "invoice_bulk_upload",
             Self::DispatchInvoiceCollection => "dispatch_invoice_collection",
             Self::ConfirmInvoicePayment => "confirm_invoice_payment",
+            Self::InitiateEntityCheck => "initiate_entity_check",
+            Self::RegisterEntity => "register_entity",
+            Self::RegisterB2bId => "register_b2b_id",
+            Self::ConfirmInvoice => "confirm_invoice",
+            Self::ChangeInvoiceStatus => "change_invoice_status",
+            Self::PayInvoice => "pay_invoice",
+            Self::SendPurchaseOrder => "send_purchase_order",
+            Self::ConfirmPurchaseOrder => "confirm_purchase_order",
+            Self::ChangePurchaseOrderStatus => "change_purchase_order_status",
+            Self::SendCdNote => "send_cd_note",
+            Self::ConfirmCdNote => "confirm_cd_note",
+            Self::RequestFinancing => "request_financing",
         }
     }
 
@@ -133,6 +182,19 @@ impl Operation {
             self,
             Self::CreateBill | Self::CreateBillWithoutFetchV0 | Self::CreateBillWithoutFetch
         )
+    }
+}
+
+impl serde::Serialize for Operation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.id())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Operation {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -256,6 +318,74 @@ impl Fault {
     pub fn malformed_body() -> Self {
         Self::MalformedBody
     }
+
+    /// The fault's kind, as the control endpoint names it (`delay`, `status`, `drop_before_apply`,
+    /// `apply_then_drop`, `malformed_body`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Delay(_) => "delay",
+            Self::Status { .. } => "status",
+            Self::Drop(DropMode::DropBeforeApply) => "drop_before_apply",
+            Self::Drop(DropMode::ApplyThenDrop) => "apply_then_drop",
+            Self::MalformedBody => "malformed_body",
+        }
+    }
+}
+
+/// A fault as the control endpoint reads it (`POST /_sandbox/faults`): `{"kind": ...}` plus the
+/// kind's fields.
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub(crate) enum FaultSpec {
+    /// `{"kind":"delay","ms":1500}`
+    Delay { ms: u64 },
+    /// `{"kind":"server_error","status":503}`: EnKash's error envelope.
+    ServerError {
+        #[serde(default = "internal_server_error")]
+        status: u16,
+    },
+    /// `{"kind":"gateway_html","status":504}`: a gateway's HTML page.
+    GatewayHtml {
+        #[serde(default = "gateway_timeout")]
+        status: u16,
+    },
+    /// `{"kind":"status","status":429,"body":{...}}`: any status and JSON body.
+    Status {
+        status: u16,
+        #[serde(default)]
+        body: serde_json::Value,
+    },
+    /// `{"kind":"drop_before_apply"}`
+    DropBeforeApply,
+    /// `{"kind":"apply_then_drop"}`
+    ApplyThenDrop,
+    /// `{"kind":"malformed_body"}`
+    MalformedBody,
+}
+
+fn internal_server_error() -> u16 {
+    500
+}
+
+fn gateway_timeout() -> u16 {
+    504
+}
+
+impl From<FaultSpec> for Fault {
+    fn from(spec: FaultSpec) -> Self {
+        match spec {
+            FaultSpec::Delay { ms } => Fault::delay(Duration::from_millis(ms)),
+            FaultSpec::ServerError { status } => Fault::server_error(status),
+            FaultSpec::GatewayHtml { status } => Fault::gateway_html(status),
+            FaultSpec::Status { status, body } => Fault::Status {
+                status,
+                body: FaultBody::Json(body),
+            },
+            FaultSpec::DropBeforeApply => Fault::drop_before_apply(),
+            FaultSpec::ApplyThenDrop => Fault::apply_then_drop(),
+            FaultSpec::MalformedBody => Fault::malformed_body(),
+        }
+    }
 }
 
 /// Faults waiting for their calls, per operation, in the order they were scripted.
@@ -290,6 +420,21 @@ impl FaultScript {
     pub(crate) fn clear(&mut self) {
         self.queues.clear();
     }
+
+    /// The faults still waiting, per operation, as `(operation, kind, calls left)`.
+    pub(crate) fn pending(&self) -> Vec<(Operation, &'static str, u32)> {
+        let mut pending: Vec<_> = self
+            .queues
+            .iter()
+            .flat_map(|(operation, queue)| {
+                queue
+                    .iter()
+                    .map(|(fault, times)| (*operation, fault.kind(), *times))
+            })
+            .collect();
+        pending.sort_by_key(|(operation, _, _)| *operation);
+        pending
+    }
 }
 
 #[cfg(test)]
@@ -310,6 +455,8 @@ mod tests {
             "deleteCustomerByCustomerId".parse(),
             Ok(Operation::DeleteCustomerByCustomerId)
         );
+        assert_eq!("payInvoice".parse(), Ok(Operation::PayInvoice));
+        assert_eq!("registerB2bId".parse(), Ok(Operation::RegisterB2bId));
         assert!("deleteBill".parse::<Operation>().is_err());
     }
 
