@@ -56,3 +56,64 @@ fn the_calls_that_move_money_are_the_documented_ones() {
         ]
     );
 }
+
+#[test]
+fn the_generated_table_says_exactly_what_the_spec_declares() {
+    use enkash::operation::{Auth, LookupKey};
+    let spec = common::spec();
+    let mut declared = Vec::new();
+    for (path, item) in spec["paths"].as_mapping().unwrap() {
+        for (method, op) in item.as_mapping().unwrap() {
+            let Some(id) = op.get("operationId").and_then(|id| id.as_str()) else {
+                continue;
+            };
+            let kind = match op["x-call-kind"].as_str().unwrap() {
+                "lookup" => CallKind::Lookup,
+                "write" => CallKind::Write,
+                "money-moving" => CallKind::MoneyMoving,
+                other => panic!("{id}: x-call-kind {other}"),
+            };
+            let settle = &op["x-settle-by"];
+            let field = settle["field"].as_str().map(str::to_owned);
+            let lookup = match settle["lookup"].as_str() {
+                None => "none".to_owned(),
+                Some(lookup) => format!("{lookup} {}", field.unwrap()),
+            };
+            let basic = op
+                .get("security")
+                .is_some_and(|security| format!("{security:?}").contains("basicAuth"));
+            declared.push((
+                snake_case(id),
+                method.as_str().unwrap().to_uppercase(),
+                path.as_str().unwrap().to_owned(),
+                kind,
+                lookup,
+                basic,
+            ));
+        }
+    }
+    let generated: Vec<_> = enkash::operations::ALL
+        .iter()
+        .map(|op| {
+            let lookup = match op.lookup_key {
+                LookupKey::None => "none".to_owned(),
+                LookupKey::ReferenceId(field) => format!("reference-id {field}"),
+                LookupKey::BillIds(field) => format!("bill-ids {field}"),
+                LookupKey::Echoed(field) => format!("webhook-echo {field}"),
+                other => panic!("{other:?}"),
+            };
+            (
+                op.id.to_owned(),
+                op.method.to_owned(),
+                op.path.to_owned(),
+                op.kind,
+                lookup,
+                op.auth == Auth::Basic,
+            )
+        })
+        .collect();
+    declared.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut generated = generated;
+    generated.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(generated, declared);
+}
