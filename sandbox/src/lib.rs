@@ -142,7 +142,7 @@ pub use catalogue::{Biller, CONSUMER_NUMBER_PATTERN, FAILING_CONSUMER_SUFFIX, bi
 pub use faults::{DropMode, Fault, FaultBody, Operation, UnknownOperation};
 pub use receivables::ReceivedPayment;
 pub use state::{COMPANY_ID, COMPANY_NAME, ReceivedRequest, SandboxStats};
-pub use vendor::{INVOICE_CREATED, VendorInvoice, VendorWebhook};
+pub use vendor::{VendorInvoice, VendorWebhook};
 pub use webhook::WebhookDelivery;
 
 use enkash::{Config as ClientConfig, Credentials, Error, types};

@@ -25,8 +25,8 @@ use super::wire::{Reply, Strict, decode};
 /// `response_code` of an id that was used already (Bill Payment's "duplicate referenceId").
 const DUPLICATE: i64 = 38;
 
-/// Status of an invoice raised by its supplier and not answered yet.
-pub const INVOICE_CREATED: &str = "CREATED";
+/// Status of a document raised and not answered yet.
+const CREATED: &str = "CREATED";
 
 /// An invoice the sandbox knows, as if its supplier had raised it on the network (EnKash
 /// publishes no Create Invoice call). Added with [`crate::SandboxHandle::add_vendor_invoice`] or
@@ -185,7 +185,7 @@ impl Vendor {
                 buyer_b2b_id: invoice.buyer_b2b_id,
                 supplier_b2b_id: invoice.supplier_b2b_id,
                 version: 1,
-                status: INVOICE_CREATED.to_owned(),
+                status: CREATED.to_owned(),
                 total_amount: Some(invoice.total_amount),
                 due_amount: Some(invoice.total_amount),
             },
@@ -559,7 +559,7 @@ pub(crate) fn confirm_invoice(app: &App, body: &[u8]) -> Answer {
         .get_mut(&object_id)
         .ok_or_else(|| not_found("invoice", &object_id))?;
     same_parties(invoice, &request)?;
-    if invoice.status != INVOICE_CREATED {
+    if invoice.status != CREATED {
         return Err(Reply::unprocessable(format!(
             "Invoice {object_id} is {}; only a CREATED invoice can be confirmed",
             invoice.status
@@ -681,7 +681,7 @@ fn settle_payment(app: &App, object_id: &str) -> Vec<Outgoing> {
         };
         let payable = matches!(
             invoice.status.as_str(),
-            INVOICE_CREATED | "ACCEPTED" | "PARTIALLY_PAID"
+            CREATED | "ACCEPTED" | "PARTIALLY_PAID"
         );
         if !payable {
             failure = Some(("INVOICE_NOT_PAYABLE", invoice_id, "statusTransition"));
@@ -787,7 +787,7 @@ fn create_document(
     let status = document
         .pointer(&format!("/{status_field}/newStatus"))
         .and_then(Value::as_str)
-        .unwrap_or(INVOICE_CREATED);
+        .unwrap_or(CREATED);
     documents.insert(
         object_id.clone(),
         Document {
