@@ -19,11 +19,14 @@ use futures::StreamExt;
 use serde::Deserialize;
 use support::{LoopbackServer, STATUS_ID, median, micros, percentile};
 
-/// The hand-written call: what a team would write without the SDK, with the same timeouts.
+/// The hand-written call: what a team would write without the SDK, doing the same work: the
+/// same timeouts and `User-Agent`, the URL made for each call, the body read under the same
+/// size limit.
 struct RawClient {
     http: reqwest::Client,
-    status_url: String,
+    base_url: String,
     token: String,
+    max_response_bytes: usize,
 }
 
 /// The envelope, written by hand.
@@ -45,6 +48,8 @@ impl RawClient {
         let http = reqwest::Client::builder()
             .connect_timeout(config.timeouts.connect)
             .timeout(config.timeouts.attempt)
+            .user_agent(config.user_agent.clone())
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("a client");
         let credentials = support::credentials();
@@ -67,21 +72,30 @@ impl RawClient {
             .expect("token body");
         Self {
             http,
-            status_url: format!("{}/api/v2/utilityPayment/{STATUS_ID}", server.base_url),
+            base_url: server.base_url.clone(),
             token: token.access_token,
+            max_response_bytes: config.max_response_bytes,
         }
     }
 
-    async fn get_status(&self) -> Result<types::UtilityPaymentV2Response, String> {
-        let response = self
+    async fn get_status(&self, id: &str) -> Result<types::UtilityPaymentV2Response, String> {
+        let url = format!("{}/api/v2/utilityPayment/{id}", self.base_url);
+        let mut response = self
             .http
-            .get(&self.status_url)
+            .get(url)
             .bearer_auth(&self.token)
             .send()
             .await
             .map_err(|err| err.to_string())?;
         let status = response.status();
-        let body = response.bytes().await.map_err(|err| err.to_string())?;
+        // The body under the size limit, chunk by chunk, as the SDK reads it.
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|err| err.to_string())? {
+            if body.len() + chunk.len() > self.max_response_bytes {
+                return Err("body over the limit".to_owned());
+            }
+            body.extend_from_slice(&chunk);
+        }
         if !status.is_success() {
             return Err(format!("HTTP {status}"));
         }
@@ -108,7 +122,7 @@ async fn one_call(caller: Caller, sdk: &Client, raw: &RawClient) {
             .send()
             .await
             .expect("SDK call"),
-        Caller::Raw => raw.get_status().await.expect("raw call"),
+        Caller::Raw => raw.get_status(STATUS_ID).await.expect("raw call"),
     };
     assert_eq!(bill.utility_enkash_id.as_deref(), Some(STATUS_ID));
 }
@@ -228,6 +242,7 @@ fn profile(caller: Caller) {
 }
 
 fn main() {
+    support::serve_if_asked();
     let args: Vec<String> = std::env::args().collect();
     if let Some(at) = args.iter().position(|arg| arg == "profile") {
         let caller = match args.get(at + 1).map(String::as_str) {

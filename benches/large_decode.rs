@@ -189,6 +189,7 @@ fn decode_value(body: &[u8]) -> Value {
 }
 
 fn main() {
+    support::serve_if_asked();
     let args: Vec<String> = std::env::args().collect();
     if let Some(at) = args.iter().position(|arg| arg == "resident") {
         if let (Some(kind), Some(path)) = (args.get(at + 1), args.get(at + 2)) {

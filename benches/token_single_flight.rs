@@ -42,6 +42,7 @@ async fn burst(client: &Client) -> Vec<Duration> {
 }
 
 fn main() {
+    support::serve_if_asked();
     let rounds = support::env_usize("ROUNDS", 7);
     let expiring = LoopbackServer::start(LIFETIME);
     let lasting = LoopbackServer::start(Duration::from_secs(86_399));

@@ -212,7 +212,7 @@ impl TokenCache {
     }
 
     /// The cached token, unless it is missing or due for renewal.
-    fn fresh(&self) -> Option<AccessToken> {
+    pub(crate) fn fresh(&self) -> Option<AccessToken> {
         let current = self.current.read().unwrap_or_else(PoisonError::into_inner);
         current
             .as_ref()

@@ -114,14 +114,19 @@ async fn authorize(
             Ok(())
         }
         Auth::Bearer => {
-            let fetch = client
-                .inner
-                .tokens()
-                .token(|| fetch_token(client, deadline));
-            let token = within(deadline, fetch).await.map_err(|err| {
-                facts.token_error = Some(err.clone());
-                Error::Token(Box::new(err))
-            })?;
+            // Most calls find a fresh token; the wait for a new one lives on the heap, so its
+            // state does not weigh on every call's future.
+            let token = match client.inner.tokens().fresh() {
+                Some(token) => token,
+                None => {
+                    let tokens = client.inner.tokens();
+                    let fetch = tokens.token(|| fetch_token(client, deadline));
+                    Box::pin(within(deadline, fetch)).await.map_err(|err| {
+                        facts.token_error = Some(err.clone());
+                        Error::Token(Box::new(err))
+                    })?
+                }
+            };
             request.headers_mut().insert(AUTHORIZATION, token.header());
             Ok(())
         }
@@ -209,7 +214,7 @@ async fn attempts(
                 .inner
                 .tokens()
                 .renew(&rejected, || fetch_token(client, deadline));
-            match within(deadline, renewal).await {
+            match Box::pin(within(deadline, renewal)).await {
                 Ok(token) => {
                     next.headers_mut().insert(AUTHORIZATION, token.header());
                     request = next;
@@ -244,7 +249,8 @@ async fn attempts(
             "retrying"
         );
         drop(result);
-        tokio::time::sleep(wait).await;
+        // Boxed: a timer is large, and only a retried call needs one.
+        Box::pin(tokio::time::sleep(wait)).await;
         request = next;
         attempt += 1;
     }

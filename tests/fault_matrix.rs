@@ -560,7 +560,6 @@ async fn run(fault: Fault, call: Call, reference: &str) -> Observed {
         if fault == Fault::IdleClosedKeepAlive {
             // Long enough for the server to close the pooled connection.
             tokio::time::sleep(Duration::from_millis(400)).await;
-            assert_eq!(server.connections(), 1, "the warm-up used one connection");
         }
     }
     let started = std::time::Instant::now();
