@@ -59,6 +59,21 @@ async fn lookup_error(server: &Server) -> Error {
         .unwrap_err()
 }
 
+/// A server that refuses the first token (`tok-1`) with a 401, with this `WWW-Authenticate`
+/// challenge or none, and answers every other call with a bill.
+async fn refusing_the_first_token(challenge: Option<&'static str>) -> Server {
+    Server::start(3600, move |seen: &Seen, _| {
+        if seen.header("authorization") == Some("Bearer tok-1") {
+            let mut headers = vec![("content-type", "application/json".to_owned())];
+            headers.extend(challenge.map(|c| ("www-authenticate", c.to_owned())));
+            let body = json!({"response_code": 1, "response_message": "Unauthorized"});
+            return Action::Reply(401, headers, body.to_string());
+        }
+        Action::ok(bill("UTIL-1", "REF-1"))
+    })
+    .await
+}
+
 const STATUS_PATH: &str = "/api/v2/utilityPayment/UTIL-1";
 const CREATE_PATH: &str = "/api/v2/utilityPayment";
 
@@ -145,23 +160,8 @@ async fn the_token_is_renewed_before_it_expires() {
 
 #[tokio::test]
 async fn a_401_causes_one_reauthentication_and_one_resend() {
-    let server = Server::start(3600, |seen: &Seen, _| {
-        if seen.header("authorization") == Some("Bearer tok-1") {
-            return Action::Reply(
-                401,
-                vec![
-                    ("content-type", "application/json".into()),
-                    (
-                        "www-authenticate",
-                        r#"Bearer realm="enkash", error="invalid_token""#.into(),
-                    ),
-                ],
-                json!({"response_code": 1, "response_message": "invalid token"}).to_string(),
-            );
-        }
-        Action::ok(bill("UTIL-1", "REF-1"))
-    })
-    .await;
+    let server =
+        refusing_the_first_token(Some(r#"Bearer realm="enkash", error="invalid_token""#)).await;
     let client = client(&server);
     // A money-moving call too: RFC 6750's `invalid_token` says the request was refused unread.
     let created = client
@@ -234,12 +234,7 @@ async fn the_token_calls_facts_never_become_the_calls_own() {
         )
     });
     let server = Server::start_raw(handler).await;
-    let err = client(&server)
-        .get_utility_bill_status()
-        .utility_enkash_id("UTIL-1")
-        .send()
-        .await
-        .unwrap_err();
+    let err = lookup_error(&server).await;
     assert_eq!(err.meta().request_id, Some("req-call"));
     assert_eq!(err.meta().http_status, Some(400));
 }
@@ -279,16 +274,7 @@ async fn blank_ids_are_refused_with_no_request_sent() {
 
 #[tokio::test]
 async fn a_bare_401_on_a_money_moving_call_is_an_unknown_outcome_not_a_resend() {
-    let server = Server::start(3600, |seen: &Seen, _| {
-        if seen.header("authorization") == Some("Bearer tok-1") {
-            return Action::json(
-                401,
-                json!({"response_code": 1, "response_message": "Unauthorized"}),
-            );
-        }
-        Action::ok(bill("UTIL-1", "REF-1"))
-    })
-    .await;
+    let server = refusing_the_first_token(None).await;
     let client = client(&server);
     let err = client
         .create_bill()
