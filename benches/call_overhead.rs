@@ -261,6 +261,15 @@ fn main() {
         let sdk = Client::from_config(config).expect("a client");
 
         println!("per-call overhead: get_utility_bill_status, SDK vs hand-written reqwest + serde_json");
+        let sdk_call = sdk.get_utility_bill_status().utility_enkash_id(STATUS_ID).send();
+        let raw_call = raw.get_status(STATUS_ID);
+        println!(
+            "state of a call while it waits: SDK send() {} bytes (its attempt loop is boxed apart), \
+             hand-written {} bytes",
+            std::mem::size_of_val(&sdk_call),
+            std::mem::size_of_val(&raw_call)
+        );
+        drop((sdk_call, raw_call));
         println!("{rounds} rounds of {calls} calls per caller and concurrency; medians over rounds\n");
         for concurrency in [1, 64] {
             // Warm both: connections, token, allocator.

@@ -62,9 +62,11 @@ fn send_until<'a>(
 ) -> Pin<Box<dyn Future<Output = Result<Answer, Error>> + Send + 'a>> {
     // Boxed: the token call runs this same pipeline from inside it, which makes it recursive; a
     // pointer is also what then travels through the caller's layers (see BENCHMARKS.md).
+    // The checks run before the future is made, so it holds the checked request only.
+    let mut facts = Facts::default();
+    let prepared = prepare(operation, built, &mut facts).map(Box::new);
     Box::pin(async move {
-        let mut facts = Facts::default();
-        let mut request = prepare(operation, built, &mut facts)?;
+        let mut request = prepared?;
         authorize(client, operation, &mut request, deadline, &mut facts).await?;
         attempts(client, operation, request, deadline, facts).await
     })
@@ -151,10 +153,12 @@ async fn within(
 async fn attempts(
     client: &Client,
     operation: &'static OperationSpec,
-    mut request: Request,
+    mut request: Box<Request>,
     deadline: Instant,
     mut facts: Facts,
 ) -> Result<Answer, Error> {
+    // The request and its spare copy live on the heap: held inline, each would add its size to
+    // the state every waiting call keeps (see BENCHMARKS.md).
     let config = client.inner.config();
     let mut reauthenticated = false;
     let mut attempt: u32 = 1;
@@ -168,9 +172,9 @@ async fn attempts(
         if remaining < config.timeouts.attempt {
             *request.timeout_mut() = Some(remaining);
         }
-        let spare = spare_of(&request);
+        let spare = spare_of(&request).map(Box::new);
         tracing::Span::current().record("attempt", attempt);
-        let result = match client.client.execute(request).await {
+        let result = match client.client.execute(*request).await {
             Ok(response) => read_bounded(response, config.max_response_bytes).await,
             Err(err) => Err(err),
         };
