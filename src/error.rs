@@ -717,7 +717,7 @@ mod tests {
     #[test]
     fn outcome_unknown_says_what_to_do() {
         let unknown = OutcomeUnknown {
-            operation: "create_bill",
+            operation: crate::operations::CREATE_BILL.id,
             cause: UnknownCause::Timeout,
             http_status: None,
             reference_id: Some("REF-1".into()),
