@@ -17,14 +17,12 @@ use crate::error::{
 };
 use crate::generated::Client;
 use crate::operation::{CallKind, OperationSpec};
-use crate::retry::AttemptOutcome;
 use crate::types;
 
 /// What the pipeline learnt about one call, returned with its answer or its error.
 #[derive(Debug, Default)]
 pub(crate) struct Facts {
     pub attempts: u32,
-    pub last_outcome: Option<AttemptOutcome>,
     pub request_id: Option<String>,
     pub retry_after: Option<Duration>,
     pub reference_id: Option<String>,
@@ -351,10 +349,7 @@ pub mod fuzzing {
             status,
             headers: reqwest::header::HeaderMap::new(),
             body: bytes::Bytes::copy_from_slice(body),
-            facts: Facts {
-                last_outcome: Some(AttemptOutcome::Status(status)),
-                ..Facts::default()
-            },
+            facts: Facts::default(),
         };
         let operation = &crate::generated::operations::GET_UTILITY_BILL_STATUS;
         match decode::<types::UtilityPaymentV2Envelope>(operation, Ok(answer)) {

@@ -109,19 +109,8 @@ impl Client {
     /// other failure leaves the outcome unknown and is returned as the error.
     ///
     /// An empty or blank `reference_id` is refused with [`Error::InvalidRequest`] before anything
-    /// is sent: no lookup could settle a call by it.
+    /// is sent, as every blank path parameter is: no lookup could settle a call by it.
     pub async fn resolve_by_reference_id(&self, reference_id: &str) -> Result<Resolution, Error> {
-        if reference_id.trim().is_empty() {
-            return Err(Error::InvalidRequest(Box::new(
-                crate::error::ValidationError {
-                    operation: Some(
-                        crate::generated::operations::GET_UTILITY_BILL_BY_REFERENCE_ID.id,
-                    ),
-                    field: Some("referenceId".into()),
-                    rule: "required: an empty or blank referenceId identifies no bill".into(),
-                },
-            )));
-        }
         match self
             .get_utility_bill_by_reference_id()
             .reference_id(reference_id)

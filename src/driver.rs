@@ -24,6 +24,7 @@ use crate::generated::{Client, operations};
 use crate::operation::{Auth, CallKind, LookupKey, OperationSpec};
 use crate::retry::{AttemptOutcome, is_retryable, parse_retry_after, refused_unread};
 use crate::types;
+use crate::validate::JsonBody;
 
 /// What a generated builder hands over: the request it built, or why it could not build one.
 pub(crate) type Built = Result<Request, progenitor_client::Error<types::ErrorEnvelope>>;
@@ -60,14 +61,14 @@ fn send_until<'a>(
     built: Built,
     deadline: Instant,
 ) -> Pin<Box<dyn Future<Output = Result<Answer, Error>> + Send + 'a>> {
-    // Boxed: the token call runs this same pipeline from inside it, which makes it recursive; a
-    // pointer is also what then travels through the caller's layers (see BENCHMARKS.md).
     // The checks run before the future is made, so it holds the checked request only.
     let mut facts = Facts::default();
     let prepared = prepare(operation, built, &mut facts).map(Box::new);
+    // Boxed: the token call runs this same pipeline from inside it, which makes it recursive; a
+    // pointer is also what then travels through the caller's layers (see BENCHMARKS.md).
     Box::pin(async move {
         let mut request = prepared?;
-        authorize(client, operation, &mut request, deadline, &mut facts).await?;
+        authorize(client, operation, &mut request, deadline).await?;
         attempts(client, operation, request, deadline, facts).await
     })
 }
@@ -89,8 +90,9 @@ fn prepare(
             &message,
         )))
     })?;
-    crate::validate::check(operation, &request)
-        .and_then(|()| settle_ids(operation, &request, facts))
+    let mut body = JsonBody::default();
+    crate::validate::check(operation, &request, &mut body)
+        .and_then(|()| settle_ids(operation, &request, &mut body, facts))
         .map_err(|invalid| Error::InvalidRequest(Box::new(invalid)))?;
     Ok(request)
 }
@@ -102,7 +104,6 @@ async fn authorize(
     operation: &'static OperationSpec,
     request: &mut Request,
     deadline: Instant,
-    facts: &mut Facts,
 ) -> Result<(), Error> {
     match operation.auth {
         Auth::Basic => {
@@ -123,10 +124,9 @@ async fn authorize(
                 None => {
                     let tokens = client.inner.tokens();
                     let fetch = tokens.token(|| fetch_token(client, deadline));
-                    Box::pin(within(deadline, fetch)).await.map_err(|err| {
-                        facts.token_error = Some(err.clone());
-                        Error::Token(Box::new(err))
-                    })?
+                    Box::pin(within(deadline, fetch))
+                        .await
+                        .map_err(|err| Error::Token(Box::new(err)))?
                 }
             };
             request.headers_mut().insert(AUTHORIZATION, token.header());
@@ -179,12 +179,11 @@ async fn attempts(
             Err(err) => Err(err),
         };
         let outcome = match &result {
-            Ok(_) => AttemptOutcome::Status(result.as_ref().map_or(0, |read| read.status)),
+            Ok(read) => AttemptOutcome::Status(read.status),
             Err(err) if err.is_connect() => AttemptOutcome::NotSent,
             Err(_) => AttemptOutcome::NoAnswer,
         };
         facts.attempts = attempt;
-        facts.last_outcome = Some(outcome);
         if let AttemptOutcome::Status(status) = outcome {
             tracing::Span::current().record("http.status", status);
         }
@@ -334,16 +333,13 @@ fn token_error(err: Error) -> TokenError {
 fn settle_ids(
     operation: &OperationSpec,
     request: &Request,
+    body: &mut JsonBody,
     facts: &mut Facts,
 ) -> Result<(), ValidationError> {
     if operation.kind != CallKind::MoneyMoving || operation.lookup_key == LookupKey::None {
         return Ok(());
     }
-    let body: serde_json::Value = request
-        .body()
-        .and_then(reqwest::Body::as_bytes)
-        .and_then(|bytes| serde_json::from_slice(bytes).ok())
-        .unwrap_or_default();
+    let body = body.of(request);
     match operation.lookup_key {
         LookupKey::ReferenceId(pointer) => {
             let reference = body

@@ -55,23 +55,37 @@ pub struct Bound {
 /// `baseAmount >= 0.1`) are written there as `allOf: [Amount]` with a `minimum`.
 pub use crate::generated::operations::BOUNDS;
 
+/// The JSON of a request's body, read once for every check that needs it (bounds, the ids a
+/// money-moving call is settled by), and not at all when none does.
+#[derive(Default)]
+pub(crate) struct JsonBody(Option<serde_json::Value>);
+
+impl JsonBody {
+    /// The body of `request` as JSON (`null` when it has none or it is not JSON).
+    pub(crate) fn of(&mut self, request: &Request) -> &serde_json::Value {
+        self.0.get_or_insert_with(|| {
+            request
+                .body()
+                .and_then(reqwest::Body::as_bytes)
+                .and_then(|bytes| serde_json::from_slice(bytes).ok())
+                .unwrap_or_default()
+        })
+    }
+}
+
 /// Checks every bound of `operation` on the request about to be sent, and that no path parameter
 /// is empty or blank (`/referenceId/` or `/referenceId/%20` would name no record, and a lookup's
 /// answer to it could be mistaken for one).
-pub(crate) fn check(operation: &OperationSpec, request: &Request) -> Result<(), ValidationError> {
+pub(crate) fn check(
+    operation: &OperationSpec,
+    request: &Request,
+    body: &mut JsonBody,
+) -> Result<(), ValidationError> {
     check_path(operation, request)?;
-    let mut body = None;
     for bound in operation.bounds {
         let (field, measured) = match bound.place {
             Place::Body(pointer) => {
-                let json = body.get_or_insert_with(|| {
-                    request
-                        .body()
-                        .and_then(reqwest::Body::as_bytes)
-                        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(bytes).ok())
-                        .unwrap_or_default()
-                });
-                let value = json.pointer(pointer);
+                let value = body.of(request).pointer(pointer);
                 let measured = match (bound.measure, value) {
                     (Measure::Items, Some(serde_json::Value::Array(items))) => {
                         Some(Decimal::from(items.len()))

@@ -248,7 +248,7 @@ async fn blank_ids_are_refused_with_no_request_sent() {
         assert_eq!(
             err.to_string(),
             "invalid request to get_utility_bill_by_reference_id: field `referenceId`: required: \
-             an empty or blank referenceId identifies no bill"
+             an empty or blank path parameter names no record"
         );
         let err = client
             .get_utility_bill_status()
