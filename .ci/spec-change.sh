@@ -12,7 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 copy=$(mktemp -d)
-trap 'rm -rf "$copy"' EXIT
+# The copy's build is a second full build: it goes as soon as the check ends, pass or fail.
+trap 'rm -rf "$copy" "$root/target/spec-change"' EXIT
 git ls-files -z | xargs -0 -I{} cp --parents {} "$copy"
 export CARGO_TARGET_DIR="$root/target/spec-change"
 
