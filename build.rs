@@ -145,6 +145,12 @@ mod codegen_or_not {
         }
         let mut for_progenitor = value.clone();
         crate::operations::plain_references(&mut for_progenitor);
+        crate::operations::require_settling_fields(&mut for_progenitor).map_err(|problems| {
+            format!(
+                "{SPEC}: the settling fields cannot be required:\n  {}",
+                problems.join("\n  ")
+            )
+        })?;
         let spec: openapiv3::OpenAPI = serde_path_to_error::deserialize(for_progenitor)
             .map_err(|err| format!("{SPEC}: at `{}`: {}", err.path(), err.inner()))?;
 

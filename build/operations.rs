@@ -694,3 +694,77 @@ pub fn plain_references(value: &mut Value) {
         _ => {}
     }
 }
+
+/// Makes the field a `reference-id` settled operation is settled by required in its request
+/// schema, as fed to progenitor: the client refuses such a request without it, so the generated
+/// builder cannot build one either. The published spec keeps the docs' field table (optional).
+pub fn require_settling_fields(value: &mut Value) -> Result<(), Vec<String>> {
+    let mut targets = Vec::new();
+    let mut problems = Vec::new();
+    let paths = value.get("paths").and_then(Value::as_mapping);
+    for (path, item) in paths.into_iter().flatten() {
+        for method in METHODS {
+            let Some(op) = item.get(method) else { continue };
+            let Some(settle) = op.get(SETTLE_BY) else {
+                continue;
+            };
+            if settle.get("lookup").and_then(Value::as_str) != Some("reference-id") {
+                continue;
+            }
+            let at = format!(
+                "paths.{}.{method}.{SETTLE_BY}",
+                path.as_str().unwrap_or("?")
+            );
+            let field = settle.get("field").and_then(Value::as_str).unwrap_or("");
+            let name = field.strip_prefix('/').filter(|name| !name.contains('/'));
+            let schema = op
+                .get("requestBody")
+                .and_then(|body| body.get("content"))
+                .and_then(|content| content.get("application/json"))
+                .and_then(|media| media.get("schema"))
+                .and_then(|schema| schema.get("$ref"))
+                .and_then(Value::as_str)
+                .and_then(|target| target.strip_prefix("#/components/schemas/"));
+            match (name, schema) {
+                (Some(name), Some(schema)) => targets.push((schema.to_owned(), name.to_owned())),
+                _ => problems.push(format!(
+                    "{at}: a reference-id field must be a top-level property (`/name`) of a \
+                     request body that references a component schema"
+                )),
+            }
+        }
+    }
+    for (schema, name) in targets {
+        let Some(Value::Mapping(map)) = value
+            .get_mut("components")
+            .and_then(|components| components.get_mut("schemas"))
+            .and_then(|schemas| schemas.get_mut(schema.as_str()))
+        else {
+            problems.push(format!("components.schemas.{schema}: not found"));
+            continue;
+        };
+        let declared = map
+            .get("properties")
+            .is_some_and(|properties| properties.get(name.as_str()).is_some());
+        if !declared {
+            problems.push(format!(
+                "components.schemas.{schema}.properties.{name}: the field {SETTLE_BY} names is \
+                 not declared"
+            ));
+            continue;
+        }
+        let required = map
+            .entry(Value::from("required"))
+            .or_insert_with(|| Value::Sequence(Vec::new()));
+        if let Value::Sequence(list) = required
+            && !list.iter().any(|item| item.as_str() == Some(name.as_str()))
+        {
+            list.push(Value::from(name));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}

@@ -125,7 +125,7 @@ async fn run() -> Result<(), String> {
     let reference_id = format!("QS-{}", chrono::Utc::now().format("%Y%m%d%H%M%S%3f"));
     step(&format!("create the bill with referenceId {reference_id}"));
     let create = types::CreateBillRequest::builder()
-        .reference_id(Some(reference_id.clone()))
+        .reference_id(reference_id.clone())
         .company_biller_id(company_biller_id)
         .bill_amount(amount)
         .bill_net_amount(amount)

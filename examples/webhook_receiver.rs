@@ -91,7 +91,7 @@ async fn run() -> Result<(), String> {
         .create_bill()
         .body(
             types::CreateBillRequest::builder()
-                .reference_id(Some(reference_id.clone()))
+                .reference_id(reference_id.clone())
                 .company_biller_id(company_biller_id)
                 .bill_amount(amount)
                 .bill_net_amount(amount),

@@ -25,13 +25,21 @@ pub(crate) struct Facts {
     pub attempts: u32,
     pub request_id: Option<String>,
     pub retry_after: Option<Duration>,
-    pub reference_id: Option<String>,
-    pub utility_payment_ids: Vec<String>,
-    pub echoed_id: Option<String>,
-    pub token_error: Option<TokenError>,
+    /// What settles a money-moving call; boxed, as most calls have none and every waiting call
+    /// carries its facts.
+    pub settle: Option<Box<SettleIds>>,
+    pub token_error: Option<Box<TokenError>>,
     pub body_too_large: bool,
     /// The last 401 carried an RFC 6750 `invalid_token` challenge.
     pub refused_unread: bool,
+}
+
+/// The request's identifiers that settle a money-moving call after an unknown outcome.
+#[derive(Debug, Default)]
+pub(crate) struct SettleIds {
+    pub reference_id: Option<String>,
+    pub utility_payment_ids: Vec<String>,
+    pub echoed_id: Option<String>,
 }
 
 /// A response body wrapped in EnKash's envelope (`build.rs` writes the impls from the spec's
@@ -61,36 +69,39 @@ impl Envelope for crate::auth::TokenResponse {
 /// Makes the call `built` is for and returns its payload: what every generated `send()` runs.
 /// One `enkash.call` span per call (operation, attempt, HTTP status, response_code, duration),
 /// without bodies or secrets.
-pub(crate) async fn call<T>(
-    client: &Client,
+pub(crate) fn call<'a, T>(
+    client: &'a Client,
     operation: &'static OperationSpec,
     built: Built,
-) -> Result<T::Output, Error>
+) -> impl Future<Output = Result<T::Output, Error>> + Send + 'a
 where
-    T: Envelope + DeserializeOwned,
+    T: Envelope + DeserializeOwned + 'a,
 {
-    let span = call_span(operation.id);
-    let started = Instant::now();
-    let answer = crate::driver::send(client, operation, built)
-        .instrument(span.clone())
-        .await;
-    // A secret EnKash echoes back (the password, the client secret, the current token) is masked
-    // wherever the error quotes the answer.
-    let output = decode::<T>(operation, answer)
-        .map_err(|err| crate::redact::scrub_for(err, Some(&client.inner)));
-    span.record("duration_ms", started.elapsed().as_millis() as u64);
-    match &output {
-        Err(err) => {
-            if let Some(code) = err.response_code() {
-                span.record("response_code", code.code());
+    // The request is checked and handed to the driver now, so the future below holds a pointer
+    // to the driver's state, not the request (see BENCHMARKS.md).
+    let driven = crate::driver::send(client, operation, built);
+    async move {
+        let span = call_span(operation.id);
+        let started = Instant::now();
+        let answer = driven.instrument(span.clone()).await;
+        // A secret EnKash echoes back (the password, the client secret, the current token) is
+        // masked wherever the error quotes the answer.
+        let output = decode::<T>(operation, answer)
+            .map_err(|err| crate::redact::scrub_for(err, Some(&client.inner)));
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        match &output {
+            Err(err) => {
+                if let Some(code) = err.response_code() {
+                    span.record("response_code", code.code());
+                }
+                span.in_scope(|| tracing::debug!(error = %err, "call failed"));
             }
-            span.in_scope(|| tracing::debug!(error = %err, "call failed"));
+            Ok(_) => {
+                span.record("response_code", 0);
+            }
         }
-        Ok(_) => {
-            span.record("response_code", 0);
-        }
+        output
     }
-    output
 }
 
 /// The span of one call: operation, attempt, HTTP status, response_code, duration.
@@ -218,13 +229,16 @@ impl<'a> Failure<'a> {
     }
 
     fn unknown(&self, cause: UnknownCause, http_status: Option<u16>) -> Error {
+        let settle = self.facts.settle.as_deref();
         Error::OutcomeUnknown(Box::new(OutcomeUnknown {
             operation: self.spec.id,
             cause,
             http_status,
-            reference_id: self.facts.reference_id.clone(),
-            utility_payment_ids: self.facts.utility_payment_ids.clone(),
-            echoed_id: self.facts.echoed_id.clone(),
+            reference_id: settle.and_then(|ids| ids.reference_id.clone()),
+            utility_payment_ids: settle
+                .map(|ids| ids.utility_payment_ids.clone())
+                .unwrap_or_default(),
+            echoed_id: settle.and_then(|ids| ids.echoed_id.clone()),
         }))
     }
 
@@ -243,7 +257,7 @@ impl<'a> Failure<'a> {
         if status == 401
             && let Some(token_error) = &self.facts.token_error
         {
-            return Err(Error::Token(Box::new(token_error.clone())));
+            return Err(Error::Token(token_error.clone()));
         }
         // A 401 on a call that changes state is an unknown outcome unless it proved the request
         // was refused unread (and then it was resent once, so this is the second refusal).

@@ -57,7 +57,12 @@ impl Client {
     /// use enkash::{Client, Config, Credentials};
     /// let config = Config::builder()
     ///     .base_url("http://127.0.0.1:8787")
-    ///     .credentials(Credentials::new("CEKFOWV7UQ", "client-secret", "ops@example.com", "password"))
+    ///     .credentials(Credentials {
+    ///         client_id: "CEKFOWV7UQ".into(),
+    ///         client_secret: "client-secret".into(),
+    ///         username: "ops@example.com".into(),
+    ///         password: "password".into(),
+    ///     })
     ///     .build()?;
     /// let client = Client::from_config(config)?;
     /// # Ok::<(), enkash::Error>(())

@@ -40,11 +40,25 @@ impl Environment {
     }
 }
 
-/// The three credentials the token call needs.
+/// The credentials the token call needs, built with named fields so the two secrets cannot be
+/// swapped with the two identifiers.
 ///
 /// Secrets are [`Secret`]s: `Debug` never prints them.
+///
+/// ```
+/// use enkash::Credentials;
+/// let credentials = Credentials {
+///     client_id: "CEKFOWV7UQ".into(),
+///     client_secret: "client-secret".into(),
+///     username: "finance.ops@example.com".into(),
+///     password: "correct-horse-battery-staple".into(),
+/// };
+/// assert_eq!(
+///     format!("{credentials:?}"),
+///     r#"Credentials { client_id: "CEKFOWV7UQ", client_secret: Secret("** redacted **"), username: "finance.ops@example.com", password: Secret("** redacted **") }"#
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Credentials {
     /// Client id (`CEK...`), sent in the form body and in HTTP Basic.
     pub client_id: String,
@@ -54,23 +68,6 @@ pub struct Credentials {
     pub username: String,
     /// That user's password.
     pub password: Secret,
-}
-
-impl Credentials {
-    /// Client id and secret, and the portal user's e-mail id and password.
-    pub fn new(
-        client_id: impl Into<String>,
-        client_secret: impl Into<Secret>,
-        username: impl Into<String>,
-        password: impl Into<Secret>,
-    ) -> Self {
-        Self {
-            client_id: client_id.into(),
-            client_secret: client_secret.into(),
-            username: username.into(),
-            password: password.into(),
-        }
-    }
 }
 
 /// How long the client waits.
@@ -229,12 +226,12 @@ impl Config {
         let defaults = Timeouts::default();
         let mut builder = Config::builder()
             .environment(environment)
-            .credentials(Credentials::new(
-                required("ENKASH_CLIENT_ID")?,
-                required("ENKASH_CLIENT_SECRET")?,
-                required("ENKASH_USERNAME")?,
-                required("ENKASH_PASSWORD")?,
-            ))
+            .credentials(Credentials {
+                client_id: required("ENKASH_CLIENT_ID")?,
+                client_secret: required("ENKASH_CLIENT_SECRET")?.into(),
+                username: required("ENKASH_USERNAME")?,
+                password: required("ENKASH_PASSWORD")?.into(),
+            })
             .timeouts(
                 defaults
                     .with_connect(millis("ENKASH_CONNECT_TIMEOUT_MS", defaults.connect)?)
@@ -495,12 +492,12 @@ mod tests {
     #[test]
     fn settings_out_of_range_are_refused_by_name() {
         let base = || {
-            Config::builder().credentials(Credentials::new(
-                "CEKFOWV7UQ",
-                "client-secret-value",
-                "ops@example.com",
-                "password-value",
-            ))
+            Config::builder().credentials(Credentials {
+                client_id: "CEKFOWV7UQ".into(),
+                client_secret: "client-secret-value".into(),
+                username: "ops@example.com".into(),
+                password: "password-value".into(),
+            })
         };
         let huge = Duration::MAX;
         let cases = [

@@ -46,20 +46,16 @@ pub(crate) fn send<'a>(
     operation: &'static OperationSpec,
     built: Built,
 ) -> Pin<Box<dyn Future<Output = Result<Answer, Error>> + Send + 'a>> {
-    let config = client.inner.config();
-    let now = Instant::now();
-    // The configuration caps the total at a day, so this cannot overflow; checked all the same,
-    // since a panic here would take down the caller's task.
-    let deadline = now.checked_add(config.timeouts.total).unwrap_or(now);
-    send_until(client, operation, built, deadline)
+    send_until(client, operation, built, None)
 }
 
-/// [`send`] with a deadline given by the caller (the token call inherits its caller's).
+/// [`send`] with a deadline given by the caller (the token call inherits its caller's); without
+/// one, the call's total timeout starts when it is first polled.
 fn send_until<'a>(
     client: &'a Client,
     operation: &'static OperationSpec,
     built: Built,
-    deadline: Instant,
+    deadline: Option<Instant>,
 ) -> Pin<Box<dyn Future<Output = Result<Answer, Error>> + Send + 'a>> {
     // The checks run before the future is made, so it holds the checked request only.
     let mut facts = Facts::default();
@@ -68,6 +64,13 @@ fn send_until<'a>(
     // pointer is also what then travels through the caller's layers (see BENCHMARKS.md).
     Box::pin(async move {
         let mut request = prepared?;
+        let deadline = deadline.unwrap_or_else(|| {
+            let now = Instant::now();
+            // The configuration caps the total at a day, so this cannot overflow; checked all
+            // the same, since a panic here would take down the caller's task.
+            now.checked_add(client.inner.config().timeouts.total)
+                .unwrap_or(now)
+        });
         authorize(client, operation, &mut request, deadline).await?;
         attempts(client, operation, request, deadline, facts).await
     })
@@ -225,7 +228,7 @@ async fn attempts(
                     continue;
                 }
                 Err(err) => {
-                    facts.token_error = Some(err);
+                    facts.token_error = Some(Box::new(err));
                     return finish(operation, result, facts);
                 }
             }
@@ -296,7 +299,7 @@ fn fetch_token(
                 .grant_type(types::OAuthTokenRequestGrantType::Password)
                 .client_id(credentials.client_id.clone());
             let built = client.oauth_token().body(form).request();
-            let answer = send_until(client, operation, built, deadline).await;
+            let answer = send_until(client, operation, built, Some(deadline)).await;
             let result =
                 crate::answer::decode::<TokenResponse>(operation, answer).map_err(token_error);
             tracing::Span::current().record("duration_ms", started.elapsed().as_millis() as u64);
@@ -340,6 +343,7 @@ fn settle_ids(
         return Ok(());
     }
     let body = body.of(request);
+    let ids = facts.settle.get_or_insert_with(Box::default);
     match operation.lookup_key {
         LookupKey::ReferenceId(pointer) => {
             let reference = body
@@ -356,10 +360,10 @@ fn settle_ids(
                         .into(),
                 });
             }
-            facts.reference_id = Some(reference.to_owned());
+            ids.reference_id = Some(reference.to_owned());
         }
         LookupKey::BillIds(pointer) => {
-            facts.utility_payment_ids = body
+            ids.utility_payment_ids = body
                 .pointer(pointer)
                 .and_then(|ids| ids.as_array())
                 .map(|ids| ids.iter().filter_map(|id| id.as_str().map(str::to_owned)))
@@ -368,7 +372,7 @@ fn settle_ids(
                 .collect();
         }
         LookupKey::Echoed(pointer) => {
-            facts.echoed_id = body
+            ids.echoed_id = body
                 .pointer(pointer)
                 .and_then(|id| id.as_str())
                 .map(str::to_owned);
@@ -430,13 +434,19 @@ struct Read {
 /// attempt timeout and the limit, and a body cut off mid-way counts as no answer (retried like
 /// one). A larger body is left unread and marked.
 async fn read_bounded(mut response: Response, limit: usize) -> reqwest::Result<Read> {
+    use futures::StreamExt as _;
     let length = response.content_length();
+    let status = response.status().as_u16();
+    let headers = std::mem::take(response.headers_mut());
+    // Only the body stream is kept while the body arrives: the response around it would weigh on
+    // the state of every waiting call.
+    let mut chunks = std::pin::pin!(response.bytes_stream());
     let mut too_large = length.is_some_and(|length| length > limit as u64);
     // Most answers arrive as one chunk: kept as it is, without a copy.
     let mut body = bytes::Bytes::new();
     let mut joined: Option<bytes::BytesMut> = None;
     while !too_large {
-        let Some(chunk) = response.chunk().await? else {
+        let Some(chunk) = chunks.next().await.transpose()? else {
             break;
         };
         let read = joined.as_ref().map_or(body.len(), bytes::BytesMut::len);
@@ -463,8 +473,8 @@ async fn read_bounded(mut response: Response, limit: usize) -> reqwest::Result<R
         body = buffer.freeze();
     }
     Ok(Read {
-        status: response.status().as_u16(),
-        headers: std::mem::take(response.headers_mut()),
+        status,
+        headers,
         body,
         too_large,
     })

@@ -226,12 +226,12 @@ async fn a_bad_path_or_query_value_stops_the_call_before_any_request() {
     // before the token hook runs.
     let config = enkash::Config::builder()
         .base_url("http://127.0.0.1:9")
-        .credentials(enkash::Credentials::new(
-            "CEKFOWV7UQ",
-            "client-secret",
-            "ops@example.com",
-            "password",
-        ))
+        .credentials(enkash::Credentials {
+            client_id: "CEKFOWV7UQ".into(),
+            client_secret: "client-secret".into(),
+            username: "ops@example.com".into(),
+            password: "password".into(),
+        })
         .build()
         .unwrap();
     let client = enkash::Client::from_config(config).unwrap();

@@ -17,12 +17,12 @@ const PASSWORD: &str = "portal-password-77x";
 fn config(server: &Server) -> enkash::config::ConfigBuilder {
     Config::builder()
         .base_url(&server.base_url)
-        .credentials(Credentials::new(
-            "CEKFOWV7UQ",
-            CLIENT_SECRET,
-            "ops@example.com",
-            PASSWORD,
-        ))
+        .credentials(Credentials {
+            client_id: "CEKFOWV7UQ".into(),
+            client_secret: CLIENT_SECRET.into(),
+            username: "ops@example.com".into(),
+            password: PASSWORD.into(),
+        })
         .retry(
             RetryPolicy::standard()
                 .with_initial_backoff(Duration::from_millis(20))
@@ -38,13 +38,10 @@ fn bill(id: &str, reference: &str) -> serde_json::Value {
     json!({"utilityEnkashId": id, "referenceId": reference, "amount": 2450.75, "paymentStatus": "INIT"})
 }
 
-fn create_request(reference: Option<&str>) -> types::CreateBillRequest {
-    let reference = reference
-        .map(|r| format!(r#","referenceId":"{r}""#))
-        .unwrap_or_default();
+fn create_request(reference: &str) -> types::CreateBillRequest {
     // From text, so the amounts keep their written scale.
     let body = format!(
-        r#"{{"companyBillerId":"CB-54321","billNetAmount":100.10,"billAmount":100.10{reference}}}"#
+        r#"{{"companyBillerId":"CB-54321","billNetAmount":100.10,"billAmount":100.10,"referenceId":"{reference}"}}"#
     );
     serde_json::from_str(&body).unwrap()
 }
@@ -166,7 +163,7 @@ async fn a_401_causes_one_reauthentication_and_one_resend() {
     // A money-moving call too: RFC 6750's `invalid_token` says the request was refused unread.
     let created = client
         .create_bill()
-        .body(create_request(Some("REF-401")))
+        .body(create_request("REF-401"))
         .send()
         .await
         .unwrap();
@@ -278,7 +275,7 @@ async fn a_bare_401_on_a_money_moving_call_is_an_unknown_outcome_not_a_resend() 
     let client = client(&server);
     let err = client
         .create_bill()
-        .body(create_request(Some("REF-BARE-401")))
+        .body(create_request("REF-BARE-401"))
         .send()
         .await
         .unwrap_err();
@@ -341,7 +338,7 @@ async fn each_response_code_maps_to_its_error() {
     ] {
         let err = client
             .create_bill()
-            .body(create_request(Some(&format!("CODE-{code}"))))
+            .body(create_request(&format!("CODE-{code}")))
             .send()
             .await
             .unwrap_err();
@@ -379,7 +376,7 @@ async fn a_timeout_on_create_bill_is_outcome_unknown_and_never_resent() {
     let client = Client::from_config(config).unwrap();
     let err = client
         .create_bill()
-        .body(create_request(Some("REF-T")))
+        .body(create_request("REF-T"))
         .send()
         .await
         .unwrap_err();
@@ -406,7 +403,7 @@ async fn a_5xx_or_a_reset_on_create_bill_is_outcome_unknown_and_never_resent() {
     let client = client(&server);
     let err = client
         .create_bill()
-        .body(create_request(Some("REF-503")))
+        .body(create_request("REF-503"))
         .send()
         .await
         .unwrap_err();
@@ -417,7 +414,7 @@ async fn a_5xx_or_a_reset_on_create_bill_is_outcome_unknown_and_never_resent() {
     );
     let err = client
         .create_bill()
-        .body(create_request(Some("REF-RESET")))
+        .body(create_request("REF-RESET"))
         .send()
         .await
         .unwrap_err();
@@ -430,9 +427,21 @@ async fn a_5xx_or_a_reset_on_create_bill_is_outcome_unknown_and_never_resent() {
 #[tokio::test]
 async fn a_money_moving_call_without_reference_id_is_refused_before_sending() {
     let server = Server::start(3600, |_, _| Action::ok(bill("UTIL-1", "REF-1"))).await;
-    let err = client(&server)
+    let client = client(&server);
+    // Without one, the builder cannot build the body (the type requires it) ...
+    let missing = types::CreateBillRequest::builder()
+        .company_biller_id("CB-54321")
+        .bill_net_amount(enkash::Amount::from(100))
+        .bill_amount(enkash::Amount::from(100));
+    let err = client.create_bill().body(missing).send().await.unwrap_err();
+    let Error::InvalidRequest(invalid) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(invalid.field.as_deref(), Some("reference_id"), "{err}");
+    // ... and a blank one is refused by the request check, naming the JSON field.
+    let err = client
         .create_bill()
-        .body(create_request(None))
+        .body(create_request("  "))
         .send()
         .await
         .unwrap_err();
@@ -651,7 +660,7 @@ async fn amounts_travel_as_exact_json_numbers() {
     .await;
     let created = client(&server)
         .create_bill()
-        .body(create_request(Some("REF-AMT")))
+        .body(create_request("REF-AMT"))
         .send()
         .await
         .unwrap();

@@ -512,12 +512,12 @@ fn client(server: &RawServer, fault: Fault) -> Client {
 fn config(server: &RawServer, fault: Fault) -> enkash::config::ConfigBuilder {
     Config::builder()
         .base_url(&server.base_url)
-        .credentials(Credentials::new(
-            CLIENT_ID,
-            CLIENT_SECRET,
-            "ops@example.com",
-            PASSWORD,
-        ))
+        .credentials(Credentials {
+            client_id: CLIENT_ID.into(),
+            client_secret: CLIENT_SECRET.into(),
+            username: "ops@example.com".into(),
+            password: PASSWORD.into(),
+        })
         .retry(
             RetryPolicy::standard()
                 .with_max_attempts(ATTEMPTS as u32)

@@ -8,12 +8,12 @@ fn client() -> Client {
     let url = std::env::var("ENKASH_PRISM_URL").expect("ENKASH_PRISM_URL: run .ci/prism-test.sh");
     let config = Config::builder()
         .base_url(url)
-        .credentials(Credentials::new(
-            "CEKFOWV7UQ",
-            "client-secret",
-            "ops@example.com",
-            "password",
-        ))
+        .credentials(Credentials {
+            client_id: "CEKFOWV7UQ".into(),
+            client_secret: "client-secret".into(),
+            username: "ops@example.com".into(),
+            password: "password".into(),
+        })
         .build()
         .unwrap();
     Client::from_config(config).unwrap()

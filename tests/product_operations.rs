@@ -237,12 +237,12 @@ fn answer(spec: &serde_yaml::Value, seen: &Seen) -> Option<Action> {
 fn client(server: &Server) -> Client {
     let config = Config::builder()
         .base_url(&server.base_url)
-        .credentials(Credentials::new(
-            "CEKFOWV7UQ",
-            "client-secret-4f9a",
-            "ops@example.com",
-            "portal-password-77x",
-        ))
+        .credentials(Credentials {
+            client_id: "CEKFOWV7UQ".into(),
+            client_secret: "client-secret-4f9a".into(),
+            username: "ops@example.com".into(),
+            password: "portal-password-77x".into(),
+        })
         .retry(
             RetryPolicy::standard()
                 .with_initial_backoff(Duration::from_millis(20))

@@ -110,12 +110,12 @@ fn the_table_holds_every_bound_of_the_specs_requests() {
 async fn client(server: &Server) -> Client {
     let config = Config::builder()
         .base_url(&server.base_url)
-        .credentials(Credentials::new(
-            "CEKFOWV7UQ",
-            "secret",
-            "ops@example.com",
-            "password",
-        ))
+        .credentials(Credentials {
+            client_id: "CEKFOWV7UQ".into(),
+            client_secret: "secret".into(),
+            username: "ops@example.com".into(),
+            password: "password".into(),
+        })
         .build()
         .unwrap();
     Client::from_config(config).unwrap()

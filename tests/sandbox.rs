@@ -702,7 +702,7 @@ async fn the_crate_client_settles_a_dropped_create_through_the_sandbox() {
         .unwrap();
     let create = |reference: &str| {
         types::CreateBillRequest::builder()
-            .reference_id(Some(reference.to_owned()))
+            .reference_id(reference.to_owned())
             .company_biller_id(bill.company_biller_id.clone().unwrap())
             .bill_amount(bill.bill_amount.unwrap())
             .bill_net_amount(bill.billnetamount.unwrap())

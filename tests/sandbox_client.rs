@@ -27,7 +27,7 @@ async fn fetched_bill(client: &Client) -> types::BillFetchResponse {
 
 fn create(bill: &types::BillFetchResponse, reference: &str) -> types::builder::CreateBillRequest {
     types::CreateBillRequest::builder()
-        .reference_id(Some(reference.to_owned()))
+        .reference_id(reference.to_owned())
         .company_biller_id(bill.company_biller_id.clone().unwrap())
         .bill_amount(bill.bill_amount.unwrap())
         .bill_net_amount(bill.billnetamount.unwrap())

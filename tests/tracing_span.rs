@@ -17,12 +17,12 @@ const PASSWORD: &str = "portal-password-77x";
 fn client(server: &Server) -> Client {
     let config = Config::builder()
         .base_url(&server.base_url)
-        .credentials(Credentials::new(
-            "CEKFOWV7UQ",
-            CLIENT_SECRET,
-            "ops@example.com",
-            PASSWORD,
-        ))
+        .credentials(Credentials {
+            client_id: "CEKFOWV7UQ".into(),
+            client_secret: CLIENT_SECRET.into(),
+            username: "ops@example.com".into(),
+            password: PASSWORD.into(),
+        })
         .retry(
             RetryPolicy::standard()
                 .with_initial_backoff(Duration::from_millis(20))

@@ -648,7 +648,7 @@ mod through_axum {
                 .create_bill()
                 .body(
                     types::CreateBillRequest::builder()
-                        .reference_id(Some(reference.to_owned()))
+                        .reference_id(reference.to_owned())
                         .company_biller_id(bill.company_biller_id.clone().unwrap())
                         .bill_amount(bill.bill_amount.unwrap())
                         .bill_net_amount(bill.billnetamount.unwrap()),

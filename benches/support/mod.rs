@@ -154,12 +154,12 @@ pub fn serve_if_asked() {
 
 /// The credentials both clients use.
 pub fn credentials() -> enkash::Credentials {
-    enkash::Credentials::new(
-        "CEKFOWV7UQ",
-        "bench-secret",
-        "ops@example.com",
-        "bench-password",
-    )
+    enkash::Credentials {
+        client_id: "CEKFOWV7UQ".into(),
+        client_secret: "bench-secret".into(),
+        username: "ops@example.com".into(),
+        password: "bench-password".into(),
+    }
 }
 
 /// A current-thread runtime for the client side: one core for the client, one for the server.

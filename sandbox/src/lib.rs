@@ -156,12 +156,12 @@ pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(86_399);
 /// example (client id `CEKFOWV7UQ`, user `finance.ops@example.com`, password
 /// `correct-horse-battery-staple`) and the client secret `sandbox-client-secret`.
 pub fn default_credentials() -> Credentials {
-    Credentials::new(
-        "CEKFOWV7UQ",
-        "sandbox-client-secret",
-        "finance.ops@example.com",
-        "correct-horse-battery-staple",
-    )
+    Credentials {
+        client_id: "CEKFOWV7UQ".into(),
+        client_secret: "sandbox-client-secret".into(),
+        username: "finance.ops@example.com".into(),
+        password: "correct-horse-battery-staple".into(),
+    }
 }
 
 /// Why the sandbox could not start.

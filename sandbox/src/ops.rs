@@ -140,6 +140,7 @@ pub(crate) fn create_bill(app: &App, body: &[u8]) -> Answer {
             "latePaymentAmount",
         ],
         patterns: &[],
+        optional: &["referenceId"],
     };
     let request: types::CreateBillRequest = decode(body, &strict)?;
     if request.bill_net_amount.as_decimal() < Decimal::ONE {
@@ -168,7 +169,7 @@ pub(crate) fn create_bill(app: &App, body: &[u8]) -> Answer {
     let id = open_bill(
         app,
         &mut state,
-        request.reference_id,
+        Some(request.reference_id).filter(|reference| !reference.is_empty()),
         &registration,
         issued,
         request.bill_net_amount,
@@ -184,6 +185,7 @@ pub(crate) fn create_bill_without_fetch(app: &App, body: &[u8], v0: bool) -> Ans
     let strict = Strict {
         amounts: &["billAmount"],
         patterns: &[("autoDebit", matches_pattern::<types::BankCardId>)],
+        optional: &["referenceId"],
     };
     let request: types::AddBillV0Request = if v0 {
         decode(body, &strict)?
@@ -192,6 +194,7 @@ pub(crate) fn create_bill_without_fetch(app: &App, body: &[u8], v0: bool) -> Ans
         let strict = Strict {
             amounts: &["billAmount"],
             patterns: &[],
+            optional: &["referenceId"],
         };
         let v2: types::AddBillRequest = decode(body, &strict)?;
         // Through JSON, not a struct literal: a field added to either body changes nothing here.
@@ -235,7 +238,7 @@ pub(crate) fn create_bill_without_fetch(app: &App, body: &[u8], v0: bool) -> Ans
     let id = open_bill(
         app,
         &mut state,
-        request.reference_id,
+        Some(request.reference_id).filter(|reference| !reference.is_empty()),
         &registration,
         issued,
         amount,
@@ -289,6 +292,7 @@ pub(crate) fn confirm_debit(app: &App, body: &[u8]) -> Answer {
     let strict = Strict {
         amounts: &[],
         patterns: &[("remarks", matches_pattern::<types::ApprovalRemarks>)],
+        optional: &[],
     };
     let request: types::UtilityPaymentApprovalRequest = decode(body, &strict)?;
     let ids = request.utility_payment_ids;
@@ -340,6 +344,7 @@ pub(crate) fn search(app: &App, body: &[u8]) -> Answer {
     let strict = Strict {
         amounts: &["amountRangeStart", "amountRangeEnd"],
         patterns: &[],
+        optional: &[],
     };
     let filter: types::UtilityBillSearchRequest = decode(body, &strict)?;
     let offset = usize::try_from(filter.offset.unwrap_or(0))

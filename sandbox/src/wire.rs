@@ -135,6 +135,9 @@ pub(crate) struct Strict<'a> {
     pub amounts: &'a [&'a str],
     /// Top-level string fields with a documented pattern, and the check for it.
     pub patterns: &'a [(&'a str, PatternCheck)],
+    /// Top-level string fields that EnKash's docs leave optional but the client's types require
+    /// (the `referenceId` a money-moving call is settled by): an absent one is read as empty.
+    pub optional: &'a [&'a str],
 }
 
 impl Strict<'_> {
@@ -142,6 +145,7 @@ impl Strict<'_> {
     pub(crate) const NONE: Strict<'static> = Strict {
         amounts: &[],
         patterns: &[],
+        optional: &[],
     };
 }
 
@@ -151,13 +155,18 @@ impl Strict<'_> {
 ///   field that is not a number, a missing required field or a value of the wrong type.
 /// * 400: a string field that breaks its documented pattern.
 pub(crate) fn decode<T: DeserializeOwned>(body: &[u8], strict: &Strict<'_>) -> Result<T, Reply> {
-    let value: Value = serde_json::from_slice(body)
+    let mut value: Value = serde_json::from_slice(body)
         .map_err(|err| Reply::unreadable(format!("Malformed JSON body: {err}")))?;
-    let Some(fields) = value.as_object() else {
-        return Err(Reply::unreadable("The request body must be a JSON object"));
-    };
     if let Some(path) = find_null(&value, &mut String::new()) {
         return Err(Reply::unreadable(format!("`{path}` must not be null")));
+    }
+    let Some(fields) = value.as_object_mut() else {
+        return Err(Reply::unreadable("The request body must be a JSON object"));
+    };
+    for name in strict.optional {
+        fields
+            .entry(*name)
+            .or_insert_with(|| Value::String(String::new()));
     }
     for name in strict.amounts {
         if fields.get(*name).is_some_and(|v| !v.is_number()) {
@@ -331,6 +340,7 @@ mod tests {
     const STRICT: Strict<'static> = Strict {
         amounts: &["billNetAmount", "billAmount"],
         patterns: &[],
+        optional: &["referenceId"],
     };
 
     fn status(result: Result<types::CreateBillRequest, Reply>) -> u16 {
@@ -364,6 +374,7 @@ mod tests {
         let strict = Strict {
             amounts: &[],
             patterns: &[("autoDebit", matches_pattern::<types::BankCardId>)],
+            optional: &[],
         };
         let bad = br#"{"billerId":10,"billParams":{"cn":"CN1234567"},"autoDebit":"BKC123"}"#;
         let result: Result<types::AddBillV0Request, Reply> = decode(bad, &strict);

@@ -32,7 +32,9 @@ use crate::error::{ConfigError, Error};
 /// ```
 #[derive(Clone)]
 pub struct WebhookVerifier {
-    headers: Vec<(HeaderName, Secret)>,
+    /// Each required header with the values it accepts: the current one, and the next one
+    /// while a rotation runs.
+    headers: Vec<(HeaderName, Vec<Secret>)>,
 }
 
 impl WebhookVerifier {
@@ -50,22 +52,47 @@ impl WebhookVerifier {
     /// Also requires this static header. Fails as [`WebhookVerifier::new`] does, and when the
     /// header is required already.
     pub fn header(mut self, name: &str, value: impl Into<Secret>) -> Result<Self, Error> {
-        let value = value.into();
-        let invalid = |why: &str| Error::Config(ConfigError::new(format!("webhook header {why}")));
-        let name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| invalid(&format!("name `{}` is not valid HTTP", name.escape_debug())))?;
-        if value.is_empty() {
-            return Err(invalid(&format!("`{name}` has an empty value")));
-        }
-        if HeaderValue::from_str(value.expose()).is_err() {
-            return Err(invalid(&format!(
-                "`{name}` has a value that is not valid HTTP"
-            )));
-        }
+        let (name, value) = checked(name, value.into())?;
         if self.headers.iter().any(|(known, _)| *known == name) {
             return Err(invalid(&format!("`{name}` is given twice")));
         }
-        self.headers.push((name, value));
+        self.headers.push((name, vec![value]));
+        Ok(self)
+    }
+
+    /// Also accepts `next` for the required header `name`, next to its current value, while a
+    /// rotation of that value runs. Both are compared in constant time, and a request cannot
+    /// tell which one matched.
+    ///
+    /// Fails as [`WebhookVerifier::new`] does, when `name` is not required yet, and when it
+    /// already has a next value.
+    ///
+    /// ```
+    /// use enkash::webhook::WebhookVerifier;
+    /// use http::HeaderMap;
+    ///
+    /// let verifier = WebhookVerifier::new("x-enkash-token", "old-value")?
+    ///     .accept_next("x-enkash-token", "new-value")?;
+    /// let mut headers = HeaderMap::new();
+    /// for value in ["old-value", "new-value"] {
+    ///     headers.insert("x-enkash-token", value.parse()?);
+    ///     assert!(verifier.verify(&headers).is_ok());
+    /// }
+    /// headers.insert("x-enkash-token", "other".parse()?);
+    /// assert!(verifier.verify(&headers).unwrap_err().is_wrong_header());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn accept_next(mut self, name: &str, next: impl Into<Secret>) -> Result<Self, Error> {
+        let (name, next) = checked(name, next.into())?;
+        let Some((_, values)) = self.headers.iter_mut().find(|(known, _)| *known == name) else {
+            return Err(invalid(&format!(
+                "`{name}` is not required yet: add it with its current value first"
+            )));
+        };
+        if values.len() > 1 {
+            return Err(invalid(&format!("`{name}` has a next value already")));
+        }
+        values.push(next);
         Ok(self)
     }
 
@@ -79,14 +106,19 @@ impl WebhookVerifier {
     /// [`WebhookError::WrongHeader`]. Values are compared in constant time and never kept in the
     /// error.
     pub fn verify(&self, headers: &HeaderMap) -> Result<(), WebhookError> {
-        for (name, expected) in &self.headers {
+        for (name, accepted) in &self.headers {
             let mut sent = headers.get_all(name).iter();
             let Some(received) = sent.next() else {
                 return Err(WebhookError::MissingHeader {
                     name: name.as_str().to_owned(),
                 });
             };
-            if !expected.matches(received.as_bytes()) || sent.next().is_some() {
+            // Every accepted value is compared (`|`, not `||`), so the time taken does not tell
+            // which one matched.
+            let matched = accepted.iter().fold(false, |matched, value| {
+                matched | value.matches(received.as_bytes())
+            });
+            if !matched || sent.next().is_some() {
                 return Err(WebhookError::WrongHeader {
                     name: name.as_str().to_owned(),
                 });
@@ -94,6 +126,25 @@ impl WebhookVerifier {
         }
         Ok(())
     }
+}
+
+fn invalid(why: &str) -> Error {
+    Error::Config(ConfigError::new(format!("webhook header {why}")))
+}
+
+/// A header name and value that could be required: valid HTTP, and a value that is not empty.
+fn checked(name: &str, value: Secret) -> Result<(HeaderName, Secret), Error> {
+    let name = HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| invalid(&format!("name `{}` is not valid HTTP", name.escape_debug())))?;
+    if value.is_empty() {
+        return Err(invalid(&format!("`{name}` has an empty value")));
+    }
+    if HeaderValue::from_str(value.expose()).is_err() {
+        return Err(invalid(&format!(
+            "`{name}` has a value that is not valid HTTP"
+        )));
+    }
+    Ok((name, value))
 }
 
 impl fmt::Debug for WebhookVerifier {
@@ -120,6 +171,43 @@ mod tests {
             .and_then(|v| v.header("X-A", "2"))
             .unwrap_err();
         assert!(err.to_string().contains("given twice"), "{err}");
+    }
+
+    #[test]
+    fn a_rotation_accepts_both_values_and_no_third() {
+        let verifier = WebhookVerifier::new("x-a", "current")
+            .and_then(|v| v.accept_next("X-A", "next"))
+            .unwrap();
+        let verify = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("x-a", HeaderValue::from_static(value));
+            verifier.verify(&headers)
+        };
+        assert!(verify("current").is_ok());
+        assert!(verify("next").is_ok());
+        assert!(verify("curren").unwrap_err().is_wrong_header());
+        assert!(verify("nextt").unwrap_err().is_wrong_header());
+        assert_eq!(
+            format!("{verifier:?}"),
+            r#"WebhookVerifier { headers: ["x-a"] }"#
+        );
+
+        let third = verifier.clone().accept_next("x-a", "third").unwrap_err();
+        assert!(
+            third.to_string().contains("has a next value already"),
+            "{third}"
+        );
+        assert!(!third.to_string().contains("third\""), "{third}");
+        let unknown = verifier.accept_next("x-b", "v").unwrap_err();
+        assert!(
+            unknown.to_string().contains("not required yet"),
+            "{unknown}"
+        );
+        let empty = WebhookVerifier::new("x-a", "1")
+            .unwrap()
+            .accept_next("x-a", "")
+            .unwrap_err();
+        assert!(empty.to_string().contains("empty value"), "{empty}");
     }
 
     #[test]

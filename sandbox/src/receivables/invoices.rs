@@ -185,6 +185,7 @@ pub(crate) fn create(app: &App, body: &[u8]) -> Answer {
     let strict = Strict {
         amounts: AMOUNTS,
         patterns: &[],
+        optional: &[],
     };
     let request: types::InvoiceCreateRequest = decode(body, &strict)?;
     let seller = app.config.credentials.client_id.clone();
@@ -344,6 +345,7 @@ pub(crate) fn search(app: &App, query: &QueryParams, body: &[u8]) -> Answer {
             "baseAmountTo",
         ],
         patterns: &[],
+        optional: &[],
     };
     let filter: types::InvoiceSearchRequest = decode(body, &strict)?;
     let created = (
