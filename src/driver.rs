@@ -177,10 +177,10 @@ async fn attempts(
         }
         let spare = spare_of(&request).map(Box::new);
         tracing::Span::current().record("attempt", attempt);
-        let result = match client.client.execute(*request).await {
-            Ok(response) => read_bounded(response, config.max_response_bytes).await,
-            Err(err) => Err(err),
-        };
+        // The response goes straight into the read, unnamed: a named value keeps its place in
+        // the state of this loop even after it moved (see BENCHMARKS.md).
+        let sent = client.client.execute(*request);
+        let result = async { read_bounded(sent.await?, config.max_response_bytes).await }.await;
         let outcome = match &result {
             Ok(read) => AttemptOutcome::Status(read.status),
             Err(err) if err.is_connect() => AttemptOutcome::NotSent,
@@ -216,11 +216,16 @@ async fn attempts(
                 return finish(operation, result, facts);
             }
             reauthenticated = true;
-            let renewal = client
-                .inner
-                .tokens()
-                .renew(&rejected, || fetch_token(client, deadline));
-            match Box::pin(within(deadline, renewal)).await {
+            // Made and boxed in one expression: a named future would keep its place in this
+            // loop's state even after it moved into the box.
+            let renewal = Box::pin(within(
+                deadline,
+                client
+                    .inner
+                    .tokens()
+                    .renew(&rejected, || fetch_token(client, deadline)),
+            ));
+            match renewal.await {
                 Ok(token) => {
                     next.headers_mut().insert(AUTHORIZATION, token.header());
                     request = next;
@@ -433,49 +438,55 @@ struct Read {
 /// Reads the whole body, at most `limit` bytes, so a slow or huge answer is bounded by the
 /// attempt timeout and the limit, and a body cut off mid-way counts as no answer (retried like
 /// one). A larger body is left unread and marked.
-async fn read_bounded(mut response: Response, limit: usize) -> reqwest::Result<Read> {
+fn read_bounded(
+    mut response: Response,
+    limit: usize,
+) -> impl Future<Output = reqwest::Result<Read>> {
     use futures::StreamExt as _;
     let length = response.content_length();
     let status = response.status().as_u16();
     let headers = std::mem::take(response.headers_mut());
-    // Only the body stream is kept while the body arrives: the response around it would weigh on
-    // the state of every waiting call.
-    let mut chunks = std::pin::pin!(response.bytes_stream());
-    let mut too_large = length.is_some_and(|length| length > limit as u64);
-    // Most answers arrive as one chunk: kept as it is, without a copy.
-    let mut body = bytes::Bytes::new();
-    let mut joined: Option<bytes::BytesMut> = None;
-    while !too_large {
-        let Some(chunk) = chunks.next().await.transpose()? else {
-            break;
-        };
-        let read = joined.as_ref().map_or(body.len(), bytes::BytesMut::len);
-        if read + chunk.len() > limit {
-            too_large = true;
-        } else if body.is_empty() && joined.is_none() {
-            body = chunk;
-        } else {
-            let buffer = joined.get_or_insert_with(|| {
-                let mut buffer = bytes::BytesMut::with_capacity(
-                    length
-                        .map_or(0, |length| length as usize)
-                        .max(read + chunk.len()),
-                );
-                buffer.extend_from_slice(&body);
-                buffer
-            });
-            buffer.extend_from_slice(&chunk);
+    // Only the body stream goes into the future: the response around it would weigh on the
+    // state of every waiting call (an async fn keeps its arguments for its whole life).
+    let chunks = response.bytes_stream();
+    async move {
+        let mut chunks = std::pin::pin!(chunks);
+        let mut too_large = length.is_some_and(|length| length > limit as u64);
+        // Most answers arrive as one chunk: kept as it is, without a copy.
+        let mut body = bytes::Bytes::new();
+        let mut joined: Option<bytes::BytesMut> = None;
+        while !too_large {
+            let Some(chunk) = chunks.next().await.transpose()? else {
+                break;
+            };
+            let read = joined.as_ref().map_or(body.len(), bytes::BytesMut::len);
+            if read + chunk.len() > limit {
+                too_large = true;
+            } else if body.is_empty() && joined.is_none() {
+                body = chunk;
+            } else {
+                let buffer = joined.get_or_insert_with(|| {
+                    let mut buffer = bytes::BytesMut::with_capacity(
+                        length
+                            .map_or(0, |length| length as usize)
+                            .max(read + chunk.len()),
+                    );
+                    buffer.extend_from_slice(&body);
+                    buffer
+                });
+                buffer.extend_from_slice(&chunk);
+            }
         }
+        if too_large {
+            body = bytes::Bytes::new();
+        } else if let Some(buffer) = joined {
+            body = buffer.freeze();
+        }
+        Ok(Read {
+            status,
+            headers,
+            body,
+            too_large,
+        })
     }
-    if too_large {
-        body = bytes::Bytes::new();
-    } else if let Some(buffer) = joined {
-        body = buffer.freeze();
-    }
-    Ok(Read {
-        status,
-        headers,
-        body,
-        too_large,
-    })
 }
