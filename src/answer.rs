@@ -6,6 +6,7 @@
 
 use std::time::{Duration, Instant};
 
+use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
 use tracing::field::Empty;
@@ -125,7 +126,7 @@ where
     T: Envelope + DeserializeOwned,
 {
     let answer = answer?;
-    let failure = Failure::new(operation, &answer.facts);
+    let failure = Failure::new(operation, &answer.facts).with_headers(&answer.headers);
     let status = answer.status;
     let body = &answer.body;
     if answer.facts.body_too_large {
@@ -146,7 +147,7 @@ where
                         code: Some(ResponseCode::from_code(code)),
                         message: envelope.response_message().map(str::to_owned),
                         payload: None,
-                        request_id: answer.facts.request_id.clone(),
+                        request_id: failure.request_id(),
                         retry_after: None,
                     })));
                 }
@@ -208,11 +209,39 @@ fn payload_excerpt(payload: Option<&serde_json::Value>) -> Option<String> {
 pub(crate) struct Failure<'a> {
     spec: &'a OperationSpec,
     facts: &'a Facts,
+    /// The headers of the answer the call ended with, if it ended with one.
+    headers: Option<&'a HeaderMap>,
 }
 
 impl<'a> Failure<'a> {
     pub(crate) fn new(spec: &'a OperationSpec, facts: &'a Facts) -> Self {
-        Self { spec, facts }
+        Self {
+            spec,
+            facts,
+            headers: None,
+        }
+    }
+
+    /// The call ended with an answer carrying `headers`.
+    fn with_headers(mut self, headers: &'a HeaderMap) -> Self {
+        self.headers = Some(headers);
+        self
+    }
+
+    /// EnKash's request id: read from the last answer only when the call fails, so a success
+    /// does not pay for the lookup.
+    fn request_id(&self) -> Option<String> {
+        match self.headers {
+            Some(headers) => crate::driver::request_id_of(headers),
+            None => self.facts.request_id.clone(),
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self.headers {
+            Some(headers) => crate::driver::retry_after_of(headers),
+            None => self.facts.retry_after,
+        }
     }
 
     /// The call's total deadline passed before an attempt could start.
@@ -273,8 +302,8 @@ impl<'a> Failure<'a> {
             code: code.map(ResponseCode::from_code),
             message,
             payload,
-            request_id: self.facts.request_id.clone(),
-            retry_after: self.facts.retry_after,
+            request_id: self.request_id(),
+            retry_after: self.retry_after(),
         })))
     }
 

@@ -176,7 +176,8 @@ async fn attempts(
             *request.timeout_mut() = Some(remaining);
         }
         let spare = spare_of(&request).map(Box::new);
-        tracing::Span::current().record("attempt", attempt);
+        let span = tracing::Span::current();
+        span.record("attempt", attempt);
         // The response goes straight into the read, unnamed: a named value keeps its place in
         // the state of this loop even after it moved (see BENCHMARKS.md).
         let sent = client.client.execute(*request);
@@ -188,15 +189,11 @@ async fn attempts(
         };
         facts.attempts = attempt;
         if let AttemptOutcome::Status(status) = outcome {
-            tracing::Span::current().record("http.status", status);
+            span.record("http.status", status);
         }
+        // The last answer's request id and Retry-After are read from its headers only if the
+        // call fails (`answer::decode`); an answer that is retried leaves them in the facts.
         if let Ok(read) = &result {
-            facts.request_id = read
-                .headers
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            facts.retry_after = retry_after_of(&read.headers);
             facts.body_too_large = read.too_large;
         }
         let Some(mut next) = spare else {
@@ -242,6 +239,10 @@ async fn attempts(
         let retries_used = attempt - u32::from(reauthenticated);
         if !is_retryable(operation.kind, outcome) || retries_used >= config.retry.max_attempts() {
             return finish(operation, result, facts);
+        }
+        if let Ok(read) = &result {
+            facts.request_id = request_id_of(&read.headers);
+            facts.retry_after = retry_after_of(&read.headers);
         }
         let Some(wait) = config.retry.backoff(retries_used, facts.retry_after) else {
             return finish(operation, result, facts);
@@ -421,7 +422,14 @@ fn bearer_of(request: &Request) -> Option<String> {
     value.strip_prefix("Bearer ").map(str::to_owned)
 }
 
-fn retry_after_of(headers: &HeaderMap) -> Option<std::time::Duration> {
+/// EnKash's id of the request an answer is for.
+pub(crate) fn request_id_of(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get("x-request-id")?;
+    value.to_str().ok().map(str::to_owned)
+}
+
+/// How long an answer asks the client to wait before trying again.
+pub(crate) fn retry_after_of(headers: &HeaderMap) -> Option<std::time::Duration> {
     let value = headers.get(reqwest::header::RETRY_AFTER)?;
     parse_retry_after(value.to_str().ok()?, SystemTime::now())
 }
