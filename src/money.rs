@@ -2,9 +2,12 @@
 //!
 //! EnKash sends amounts as JSON numbers (`2450.75`), sometimes as integers for the same field.
 //! Both types decode numbers, integers and numeric strings into a [`Decimal`] without going
-//! through `f64`, and encode as JSON numbers. With the default `exact-scale` feature the written
-//! scale survives too (`100.10` stays `100.10`); without it the value is still exact
-//! (`100.10 == 100.1`) but trailing zeros are not kept.
+//! through `f64`, and encode as JSON numbers, keeping the written scale (`100.10` stays `100.10`)
+//! both ways. They read the number's own text through serde_json's additive `raw_value` feature,
+//! so nothing changes for other crates in the build. Only a value that went through a buffer first
+//! (a `serde_json::Value`, or serde's buffering for untagged and flattened types) arrives as an
+//! `f64`: its value is still exact (`100.10 == 100.1`) but trailing zeros are lost there, unless
+//! the opt-in `exact-scale` feature turns on serde_json's `arbitrary_precision`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -16,6 +19,9 @@ use serde::{Deserialize, Serialize, Serializer};
 /// The key serde_json uses to pass a number's text through `deserialize_any` when its
 /// `arbitrary_precision` feature is on.
 const JSON_NUMBER_TOKEN: &str = "$serde_json::private::Number";
+/// The name under which serde_json's `raw_value` feature hands a value's text to a visitor, as a
+/// one-entry map keyed by this same name (`serde_json::value::RawValue` asks for it this way).
+const JSON_RAW_TOKEN: &str = "$serde_json::private::RawValue";
 
 macro_rules! exact_decimal {
     ($(#[$meta:meta])* $name:ident, $what:literal) => {
@@ -82,7 +88,11 @@ macro_rules! exact_decimal {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                deserializer.deserialize_any(DecimalVisitor).map(Self)
+                // serde_json answers with the value's text; any other deserializer calls
+                // `visit_newtype_struct`, which reads the value as it comes.
+                deserializer
+                    .deserialize_newtype_struct(JSON_RAW_TOKEN, DecimalVisitor)
+                    .map(Self)
             }
         }
     };
@@ -142,12 +152,31 @@ fn parse_decimal(text: &str) -> Result<Decimal, DecimalParseError> {
     })
 }
 
+/// A decimal from the JSON text of a number, or of a string holding one.
+fn parse_raw_json(raw: &str) -> Result<Decimal, DecimalParseError> {
+    let raw = raw.trim();
+    if raw.starts_with('"') {
+        let text: String = serde_json::from_str(raw).map_err(|_| DecimalParseError {
+            text: raw.chars().take(QUOTED_TEXT_LIMIT).collect(),
+            reason: "not a JSON string".into(),
+        })?;
+        return parse_decimal(&text);
+    }
+    if raw.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+        return parse_decimal(raw);
+    }
+    Err(DecimalParseError {
+        text: raw.chars().take(QUOTED_TEXT_LIMIT).collect(),
+        reason: "a decimal number or a string holding one is expected".into(),
+    })
+}
+
 fn serialize_decimal<S: Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
-    // A serde_json::Number built from text keeps every digit under `arbitrary_precision`; without
-    // it the text is read as the nearest f64, which prints back as the same shortest decimal.
-    let number =
-        serde_json::Number::from_str(&value.to_string()).map_err(serde::ser::Error::custom)?;
-    number.serialize(serializer)
+    // As raw JSON text, serde_json writes the digits as they are (`100.10`); another serializer
+    // (`serde_json::to_value`, say) reads the text as a number.
+    let raw = serde_json::value::RawValue::from_string(value.to_string())
+        .map_err(serde::ser::Error::custom)?;
+    raw.serialize(serializer)
 }
 
 struct DecimalVisitor;
@@ -184,14 +213,29 @@ impl<'de> Visitor<'de> for DecimalVisitor {
         parse_decimal(value).map_err(|_| crate::de::invalid_text(value, &self))
     }
 
+    fn visit_newtype_struct<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Decimal, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Decimal, A::Error> {
-        let is_number = crate::de::FromText::new("a map key", |key: &str| {
-            Ok::<_, std::convert::Infallible>(key == JSON_NUMBER_TOKEN)
+        let token = crate::de::FromText::new("a map key", |key: &str| {
+            Ok::<_, std::convert::Infallible>(match key {
+                JSON_NUMBER_TOKEN => Some(false),
+                JSON_RAW_TOKEN => Some(true),
+                _ => None,
+            })
         });
-        match map.next_key_seed(is_number)? {
-            Some(true) => map.next_value_seed(crate::de::FromText::new(
+        match map.next_key_seed(token)? {
+            Some(Some(false)) => map.next_value_seed(crate::de::FromText::new(
                 "the digits of a number",
                 parse_decimal,
+            )),
+            Some(Some(true)) => map.next_value_seed(crate::de::FromText::new(
+                "a decimal number or a string holding one",
+                parse_raw_json,
             )),
             _ => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
         }
@@ -206,22 +250,8 @@ mod tests {
     fn decodes_numbers_integers_and_strings_exactly() {
         let cases = [
             ("2450.75", "2450.75"),
-            (
-                "2400.00",
-                if cfg!(feature = "exact-scale") {
-                    "2400.00"
-                } else {
-                    "2400"
-                },
-            ),
-            (
-                "100.10",
-                if cfg!(feature = "exact-scale") {
-                    "100.10"
-                } else {
-                    "100.1"
-                },
-            ),
+            ("2400.00", "2400.00"),
+            ("100.10", "100.10"),
             ("0.1", "0.1"),
             ("110", "110"),
             ("-5", "-5"),
@@ -237,12 +267,7 @@ mod tests {
     #[test]
     fn encodes_as_a_json_number() {
         let amount = Amount::from_str("100.10").unwrap();
-        let expected = if cfg!(feature = "exact-scale") {
-            "100.10"
-        } else {
-            "100.1"
-        };
-        assert_eq!(serde_json::to_string(&amount).unwrap(), expected);
+        assert_eq!(serde_json::to_string(&amount).unwrap(), "100.10");
         assert!(serde_json::to_value(amount).unwrap().is_number());
     }
 

@@ -310,6 +310,16 @@ pub(crate) fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, JsonFa
     Ok(value)
 }
 
+/// The path as the document has it: without the keys serde_json uses to hand a number's text to
+/// the amount types, which the path tracker records as if they were fields.
+fn json_path(path: &serde_path_to_error::Path) -> String {
+    path.to_string()
+        .split('.')
+        .filter(|segment| !segment.starts_with("$serde_json::private::"))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 impl JsonFailure {
     /// `empty body`, `truncated JSON at line 1 column 9`, `not valid JSON: ...`, or for a value
     /// that does not fit `at payload.billAmount: invalid type: string, expected a decimal number`.
@@ -338,7 +348,7 @@ impl JsonFailure {
                 error.column()
             ),
             Category::Data => match self.path.as_ref().filter(|p| p.iter().next().is_some()) {
-                Some(path) => format!("at {path}: {}", without_values(message)),
+                Some(path) => format!("at {}: {}", json_path(path), without_values(message)),
                 None => without_values(message),
             },
         }
@@ -373,6 +383,8 @@ fn follow<'a>(document: &'a mut Value, path: &serde_path_to_error::Path) -> Opti
     use serde_path_to_error::Segment;
     path.iter()
         .try_fold(document, |value, segment| match segment {
+            // The keys serde_json hands a number's text under (see `json_path`) are no fields.
+            Segment::Map { key } if key.starts_with("$serde_json::private::") => Some(value),
             Segment::Map { key } => value.get_mut(key),
             Segment::Seq { index } => value.get_mut(index),
             Segment::Enum { .. } => Some(value),

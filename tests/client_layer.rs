@@ -653,7 +653,7 @@ async fn an_undecodable_answer_gives_a_bounded_redacted_excerpt() {
 #[tokio::test]
 async fn amounts_travel_as_exact_json_numbers() {
     let server = Server::start(3600, |seen: &Seen, _| {
-        assert!(seen.body.contains(r#""billNetAmount":100.10"#) || !cfg!(feature = "exact-scale"), "{}", seen.body);
+        assert!(seen.body.contains(r#""billNetAmount":100.10"#), "{}", seen.body);
         let body = r#"{"response_code":0,"payload":{"utilityEnkashId":"UTIL-1","amount":2450.75,"billAmount":100.10}}"#;
         Action::Reply(200, vec![("content-type", "application/json".into())], body.into())
     })
@@ -665,12 +665,7 @@ async fn amounts_travel_as_exact_json_numbers() {
         .await
         .unwrap();
     assert_eq!(created.amount.unwrap().to_string(), "2450.75");
-    let expected = if cfg!(feature = "exact-scale") {
-        "100.10"
-    } else {
-        "100.1"
-    };
-    assert_eq!(created.bill_amount.unwrap().to_string(), expected);
+    assert_eq!(created.bill_amount.unwrap().to_string(), "100.10");
 }
 
 #[tokio::test]

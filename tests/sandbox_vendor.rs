@@ -332,7 +332,7 @@ async fn payments_reach_the_receiver_with_the_static_headers_and_refuse_duplicat
     assert!(webhook(&sandbox, 1).await.is_acknowledged());
     let invoice = invoice_state(&sandbox, INVOICE);
     assert_eq!(invoice["status"], "PAID");
-    assert_eq!(invoice["dueAmount"].to_string(), "0.00");
+    assert_eq!(amount_of(&invoice["dueAmount"]), Amount::from(0));
 
     // The same payment objectId again moves no money.
     let duplicate = client.pay_invoice().body(pay).send().await.unwrap_err();
@@ -462,8 +462,8 @@ async fn a_financing_request_that_timed_out_is_settled_from_its_bids() {
         assert_eq!(bid.kind, WebhookKind::VendorShareBidRequest);
         assert_eq!(bid.body["bid"]["financingRequestId"], "FR-2025-000311");
         assert_eq!(
-            bid.body["bid"]["bidDetails"][0]["approvedAmount"].to_string(),
-            "95000.00"
+            amount_of(&bid.body["bid"]["bidDetails"][0]["approvedAmount"]),
+            Amount::from(95_000)
         );
     }
     let again = client
@@ -518,4 +518,9 @@ async fn a_scripted_server_error_changes_nothing() {
         .map(|request| (request.status, request.fault))
         .collect();
     assert_eq!(faulted, [(Some(503), Some("status")), (Some(200), None)]);
+}
+
+/// An amount read from a JSON value (its value: a `serde_json::Value` keeps no written scale).
+fn amount_of(value: &Value) -> Amount {
+    serde_json::from_value(value.clone()).expect("an amount")
 }

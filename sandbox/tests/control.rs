@@ -159,7 +159,6 @@ async fn advancing_the_clock_expires_tokens_without_waiting() {
 #[tokio::test]
 async fn reset_forgets_records_and_journal_but_keeps_tokens() {
     let control = Control::start().await;
-    // Parsed from text: the amount keeps its scale (a `json!` float would not).
     let invoice: Value = serde_json::from_str(
         r#"{"objectId": "INVEH60KVJ50CE9UVW53EFR4EDT2SYWB3WK", "supplierInvoiceNumber": "SS/1",
             "buyerB2BId": "buyer@b2b", "supplierB2BId": "supplier@b2b", "totalAmount": 100.10}"#,
@@ -170,7 +169,9 @@ async fn reset_forgets_records_and_journal_but_keeps_tokens() {
         200
     );
     let (_, vendor) = control.get("/_sandbox/vendor").await;
-    assert_eq!(vendor["invoices"][0]["dueAmount"].to_string(), "100.10");
+    let due: enkash::Amount =
+        serde_json::from_value(vendor["invoices"][0]["dueAmount"].clone()).unwrap();
+    assert_eq!(due, "100.10".parse().unwrap());
     let token = control.token().await;
 
     assert_eq!(control.post("/_sandbox/reset", json!({})).await.0, 200);
