@@ -68,9 +68,46 @@ impl Client {
     /// # Ok::<(), enkash::Error>(())
     /// ```
     pub fn from_config(config: Config) -> Result<Client, Error> {
+        Self::from_config_and_http(config, reqwest::Client::builder())
+    }
+
+    /// A client whose HTTP client is built from `http`, a `reqwest::ClientBuilder` of your own:
+    /// your root certificates, client identity (mutual TLS), TLS backend, proxies, local address,
+    /// DNS resolver and pool settings are kept.
+    ///
+    /// The rules of the client are set on top and cannot be undone by `http`: redirects are
+    /// never followed, an `https://` base URL refuses plain HTTP, and the connect and attempt
+    /// timeouts, pool idle timeout, `User-Agent` and proxy setting of `config` apply (the
+    /// attempt loop and its total deadline are the client's own, whatever `http` says). A
+    /// ready-built `reqwest::Client` is not taken, because whether it follows redirects cannot
+    /// be checked, and following one could send a payment twice.
+    ///
+    /// ```
+    /// use enkash::{Client, Config, Credentials};
+    /// let config = Config::builder()
+    ///     .base_url("http://127.0.0.1:8787")
+    ///     .credentials(Credentials {
+    ///         client_id: "CEKFOWV7UQ".into(),
+    ///         client_secret: "client-secret".into(),
+    ///         username: "ops@example.com".into(),
+    ///         password: "password".into(),
+    ///     })
+    ///     .build()?;
+    /// let http = reqwest::Client::builder()
+    ///     .pool_max_idle_per_host(4)
+    ///     .local_address(std::net::IpAddr::from([127, 0, 0, 1]));
+    /// let client = Client::from_config_and_http(config, http)?;
+    /// # Ok::<(), enkash::Error>(())
+    /// ```
+    pub fn from_config_and_http(
+        config: Config,
+        http: reqwest::ClientBuilder,
+    ) -> Result<Client, Error> {
         config.check_ranges()?;
         let base_url = config.environment.base_url().to_owned();
-        let http = reqwest::Client::builder()
+        let http = config
+            .proxy
+            .apply(http)?
             // EnKash documents no redirect: a 3XX is an error (`Error::Redirected`), so a token
             // form or a money-moving body never goes anywhere but the base URL.
             .redirect(reqwest::redirect::Policy::none())
@@ -78,7 +115,7 @@ impl Client {
             .https_only(reqwest::Url::parse(&base_url).is_ok_and(|url| url.scheme() == "https"))
             .connect_timeout(config.timeouts.connect)
             .pool_idle_timeout(config.pool_idle_timeout)
-            // Every attempt's timeout; the attempt loop (hooks.rs) only shortens it.
+            // Every attempt's timeout; the driver only shortens it to the call's deadline.
             .timeout(config.timeouts.attempt)
             .user_agent(config.user_agent.clone())
             .build()

@@ -135,6 +135,52 @@ pub struct Config {
     /// How long an idle pooled connection is kept for reuse. Below the idle timeouts of common
     /// load balancers (60 s and more), so the client drops a connection before they close it.
     pub pool_idle_timeout: Duration,
+    /// Which proxy connections go through: the standard variables by default.
+    pub proxy: ProxySetting,
+}
+
+/// Which proxy the client's connections go through.
+///
+/// `Debug` never prints a proxy URL, which may hold a user name and password.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ProxySetting {
+    /// The standard variables, as reqwest reads them: `HTTPS_PROXY` (`https_proxy`),
+    /// `HTTP_PROXY`, `ALL_PROXY`, with `NO_PROXY` naming the hosts reached directly.
+    #[default]
+    FromEnvironment,
+    /// No proxy, whatever the environment says.
+    Off,
+    /// Every connection through this proxy (`http://user:password@proxy.internal:3128`).
+    Url(Secret),
+}
+
+impl ProxySetting {
+    /// Reads `ENKASH_PROXY`: unset or empty for [`ProxySetting::FromEnvironment`], `off` for
+    /// [`ProxySetting::Off`], anything else is the proxy's URL.
+    fn from_variable(value: Option<String>) -> Self {
+        match value.as_deref().map(str::trim) {
+            None | Some("") => ProxySetting::FromEnvironment,
+            Some("off") => ProxySetting::Off,
+            Some(url) => ProxySetting::Url(url.to_owned().into()),
+        }
+    }
+
+    /// The proxy for reqwest, or why the setting cannot be one (never quoting the URL).
+    pub(crate) fn apply(
+        &self,
+        http: reqwest::ClientBuilder,
+    ) -> Result<reqwest::ClientBuilder, Error> {
+        Ok(match self {
+            ProxySetting::FromEnvironment => http,
+            ProxySetting::Off => http.no_proxy(),
+            ProxySetting::Url(url) => {
+                http.proxy(reqwest::Proxy::all(url.expose()).map_err(|_| {
+                    config_error("the proxy is not a valid URL (http://, https:// or socks5://)")
+                })?)
+            }
+        })
+    }
 }
 
 impl fmt::Debug for Config {
@@ -148,6 +194,7 @@ impl fmt::Debug for Config {
             .field("token_refresh_margin", &self.token_refresh_margin)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("pool_idle_timeout", &self.pool_idle_timeout)
+            .field("proxy", &self.proxy)
             .finish()
     }
 }
@@ -179,6 +226,7 @@ impl Config {
     /// | `ENKASH_MAX_ATTEMPTS` | attempts per safe call (1 turns retries off) | 3 |
     /// | `ENKASH_USER_AGENT` | `User-Agent` | `enkash-rust/<version>` |
     /// | `ENKASH_POOL_IDLE_TIMEOUT_MS` | how long an idle connection is kept | 15000 |
+    /// | `ENKASH_PROXY` | a proxy URL, or `off` for none | the standard variables (`HTTPS_PROXY`, `NO_PROXY`, ...) |
     pub fn from_env() -> Result<Config, Error> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -252,7 +300,9 @@ impl Config {
         if let Some(agent) = lookup("ENKASH_USER_AGENT") {
             builder = builder.user_agent(agent);
         }
-        builder.build()
+        builder
+            .proxy(ProxySetting::from_variable(lookup("ENKASH_PROXY")))
+            .build()
     }
 }
 
@@ -271,6 +321,7 @@ pub struct ConfigBuilder {
     token_refresh_margin: Duration,
     max_response_bytes: usize,
     pool_idle_timeout: Duration,
+    proxy: ProxySetting,
 }
 
 impl Default for ConfigBuilder {
@@ -284,6 +335,7 @@ impl Default for ConfigBuilder {
             token_refresh_margin: Duration::from_secs(60),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
+            proxy: ProxySetting::FromEnvironment,
         }
     }
 }
@@ -317,6 +369,12 @@ impl ConfigBuilder {
     /// When the client retries safe calls.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Which proxy connections go through (default: the standard variables).
+    pub fn proxy(mut self, proxy: ProxySetting) -> Self {
+        self.proxy = proxy;
         self
     }
 
@@ -376,7 +434,10 @@ impl ConfigBuilder {
             token_refresh_margin: self.token_refresh_margin,
             max_response_bytes: self.max_response_bytes,
             pool_idle_timeout: self.pool_idle_timeout,
+            proxy: self.proxy,
         };
+        // A proxy URL that reqwest refuses is refused here, not when the client is built.
+        let _checked = config.proxy.apply(reqwest::Client::builder())?;
         config.check_ranges()?;
         Ok(config)
     }

@@ -26,7 +26,7 @@ pub mod webhook;
 #[doc(hidden)]
 pub use answer::fuzzing;
 pub use client::Resolution;
-pub use config::{Config, Credentials, Environment, Timeouts};
+pub use config::{Config, Credentials, Environment, ProxySetting, Timeouts};
 pub use error::{Error, ErrorMeta, ResponseCode};
 pub use generated::{Client, builder, operations, types};
 pub use money::{Amount, Quantity};

@@ -743,3 +743,122 @@ async fn a_token_refusal_that_echoes_the_credentials_masks_them() {
         "{debug}"
     );
 }
+
+/// A proxy that records what it is asked for and answers as EnKash would: the request line of a
+/// proxied plain-HTTP request carries the whole URL (`POST http://enkash.invalid/oauth/token`).
+async fn recording_proxy() -> Server {
+    Server::start_raw(Arc::new(|seen: &Seen, _| {
+        if seen.path.ends_with("/oauth/token") {
+            return Action::json(
+                200,
+                json!({"access_token": "tok-1", "token_type": "bearer", "expires_in": 3600}),
+            );
+        }
+        Action::ok(bill("UTIL-1", "REF-1"))
+    }))
+    .await
+}
+
+#[tokio::test]
+async fn a_configured_proxy_carries_every_request_and_off_bypasses_it() {
+    let proxy = recording_proxy().await;
+    // The base URL's host does not resolve: only a proxy can reach it.
+    let proxied = config(&proxy)
+        .base_url("http://enkash.invalid")
+        .proxy(enkash::ProxySetting::Url(proxy.base_url.clone().into()))
+        .build()
+        .unwrap();
+    assert!(
+        !format!("{proxied:?}").contains(&proxy.base_url),
+        "{proxied:?}"
+    );
+    let client = Client::from_config(proxied).unwrap();
+    let bill = client
+        .get_utility_bill_status()
+        .utility_enkash_id("UTIL-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bill.utility_enkash_id.as_deref(), Some("UTIL-1"));
+    let lines: Vec<String> = proxy
+        .seen()
+        .iter()
+        .map(|seen| format!("{} {}", seen.method, seen.path))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "POST http://enkash.invalid/oauth/token",
+            "GET http://enkash.invalid/api/v2/utilityPayment/UTIL-1"
+        ]
+    );
+
+    // `Off` goes straight to the base URL, whatever the environment says.
+    let direct = recording_proxy().await;
+    let client = Client::from_config(
+        config(&direct)
+            .proxy(enkash::ProxySetting::Off)
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    client
+        .get_utility_bill_status()
+        .utility_enkash_id("UTIL-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(direct.seen()[1].path, "/api/v2/utilityPayment/UTIL-1");
+}
+
+#[test]
+fn a_proxy_that_is_no_url_is_refused_without_quoting_it() {
+    let proxy = "http://user:pa ss@[bad";
+    let err = Config::builder()
+        .credentials(Credentials {
+            client_id: "CEKFOWV7UQ".into(),
+            client_secret: CLIENT_SECRET.into(),
+            username: "ops@example.com".into(),
+            password: PASSWORD.into(),
+        })
+        .proxy(enkash::ProxySetting::Url(proxy.into()))
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, Error::Config(_)), "{err:?}");
+    assert!(!err.to_string().contains("pa ss"), "{err}");
+    let lookup = |name: &str| match name {
+        "ENKASH_PROXY" => Some("off".to_owned()),
+        "ENKASH_CLIENT_ID" | "ENKASH_CLIENT_SECRET" | "ENKASH_USERNAME" | "ENKASH_PASSWORD" => {
+            Some("x".to_owned())
+        }
+        _ => None,
+    };
+    assert_eq!(
+        Config::from_lookup(lookup).unwrap().proxy,
+        enkash::ProxySetting::Off
+    );
+}
+
+#[tokio::test]
+async fn a_users_http_builder_keeps_the_clients_rules() {
+    // A 307 to elsewhere: followed by a default reqwest client, refused by this one even when
+    // the caller's builder asks for redirects to be followed.
+    let target = recording_proxy().await;
+    let location = format!("{}/api/v2/utilityPayment/UTIL-1", target.base_url);
+    let server = Server::start(3600, move |_, _| {
+        Action::Reply(307, vec![("location", location.clone())], String::new())
+    })
+    .await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .pool_max_idle_per_host(2);
+    let client = Client::from_config_and_http(config(&server).build().unwrap(), http).unwrap();
+    let err = client
+        .get_utility_bill_status()
+        .utility_enkash_id("UTIL-1")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Redirected(_)), "{err:?}");
+    assert!(target.seen().is_empty(), "the redirect was not followed");
+}
