@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// docs.rs builds with every feature and badges each item a feature gates.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod answer;
 pub mod auth;

@@ -67,6 +67,7 @@
 //! [`WebhookReceiver::check_headers`] and [`WebhookReceiver::check_length`].
 
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub mod axum;
 mod error;
 mod verify;
