@@ -514,7 +514,7 @@ fn split_send(
     send: syn::ImplItemFn,
     operations: &[Operation],
     outputs: &std::collections::BTreeMap<String, String>,
-) -> Result<[syn::ImplItem; 2], String> {
+) -> Result<[syn::ImplItem; 3], String> {
     let at = format!("builder::{builder}::send");
     let body = success_type(&send.sig.output).ok_or(format!("{at}: unexpected return type"))?;
     let error = error_type(&send.sig.output).ok_or(format!("{at}: unexpected return type"))?;
@@ -560,7 +560,26 @@ fn split_send(
             crate::answer::call::<#body>(client, &super::operations::#spec, self.request()).await
         }
     };
-    Ok([syn::ImplItem::Fn(request), syn::ImplItem::Fn(send)])
+    let send_with_metadata: syn::ImplItemFn = syn::parse_quote! {
+        /// [`Self::send`], with the answer's HTTP status, headers, EnKash request id, attempts and
+        /// duration beside the payload ([`crate::Response`] dereferences to the payload).
+        pub async fn send_with_metadata(
+            self,
+        ) -> ::std::result::Result<crate::Response<#output>, crate::Error> {
+            let client = self.client;
+            crate::answer::call_with_metadata::<#body>(
+                client,
+                &super::operations::#spec,
+                self.request(),
+            )
+            .await
+        }
+    };
+    Ok([
+        syn::ImplItem::Fn(request),
+        syn::ImplItem::Fn(send),
+        syn::ImplItem::Fn(send_with_metadata),
+    ])
 }
 
 /// A type written inside `types`, as it is named from `builder`: bare type names are `types::`.

@@ -18,6 +18,7 @@ use crate::error::{
 };
 use crate::generated::Client;
 use crate::operation::{CallKind, OperationSpec};
+use crate::response::{Response, ResponseMetadata};
 use crate::types;
 
 /// What the pipeline learnt about one call, returned with its answer or its error.
@@ -78,6 +79,38 @@ pub(crate) fn call<'a, T>(
 where
     T: Envelope + DeserializeOwned + 'a,
 {
+    let answered = answer::<T>(client, operation, built, false);
+    async move { answered.await.map(|(output, _)| output) }
+}
+
+/// [`call`], with the answer's metadata beside the payload: what every generated
+/// `send_with_metadata()` runs.
+pub(crate) fn call_with_metadata<'a, T>(
+    client: &'a Client,
+    operation: &'static OperationSpec,
+    built: Built,
+) -> impl Future<Output = Result<Response<T::Output>, Error>> + Send + 'a
+where
+    T: Envelope + DeserializeOwned + 'a,
+{
+    let answered = answer::<T>(client, operation, built, true);
+    async move {
+        let (payload, metadata) = answered.await?;
+        Ok(Response { payload, metadata })
+    }
+}
+
+/// The call itself, in its span: the payload and the answer's facts (its headers and request id
+/// only when `keep_metadata`).
+fn answer<'a, T>(
+    client: &'a Client,
+    operation: &'static OperationSpec,
+    built: Built,
+    keep_metadata: bool,
+) -> impl Future<Output = Result<(T::Output, ResponseMetadata), Error>> + Send + 'a
+where
+    T: Envelope + DeserializeOwned + 'a,
+{
     // The request is checked and handed to the driver now, so the future below holds a pointer
     // to the driver's state, not the request (see BENCHMARKS.md).
     let driven = crate::driver::send(client, operation, built);
@@ -85,11 +118,20 @@ where
         let span = call_span(operation.id);
         let started = Instant::now();
         let answer = driven.instrument(span.clone()).await;
+        // Only a caller who asked for them pays for a copy of the headers.
+        let (http_status, headers, attempts) = match &answer {
+            Ok(answer) if keep_metadata => {
+                (answer.status, answer.headers.clone(), answer.facts.attempts)
+            }
+            Ok(answer) => (answer.status, HeaderMap::new(), answer.facts.attempts),
+            Err(_) => (0, HeaderMap::new(), 0),
+        };
         // A secret EnKash echoes back (the password, the client secret, the current token) is
         // masked wherever the error quotes the answer.
         let output = decode::<T>(operation, answer)
             .map_err(|err| crate::redact::scrub_for(err, Some(&client.inner)));
-        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        let duration = started.elapsed();
+        span.record("duration_ms", duration.as_millis() as u64);
         match &output {
             Err(err) => {
                 if let Some(code) = err.response_code() {
@@ -101,7 +143,14 @@ where
                 span.record("response_code", 0);
             }
         }
-        output
+        let metadata = ResponseMetadata {
+            http_status,
+            request_id: crate::driver::request_id_of(&headers),
+            headers,
+            attempts,
+            duration,
+        };
+        output.map(|output| (output, metadata))
     }
 }
 

@@ -862,3 +862,42 @@ async fn a_users_http_builder_keeps_the_clients_rules() {
     assert!(matches!(err, Error::Redirected(_)), "{err:?}");
     assert!(target.seen().is_empty(), "the redirect was not followed");
 }
+
+#[tokio::test]
+async fn send_with_metadata_gives_the_answers_facts_beside_the_payload() {
+    let server = Server::start(3600, |_, n| {
+        if n == 0 {
+            return Action::json(503, json!({"error": "busy"}));
+        }
+        Action::Reply(
+            200,
+            vec![
+                ("content-type", "application/json".into()),
+                ("x-request-id", format!("req-{n}")),
+            ],
+            json!({"response_code": 0, "payload": bill("UTIL-1", "REF-1")}).to_string(),
+        )
+    })
+    .await;
+    let response = client(&server)
+        .get_utility_bill_status()
+        .utility_enkash_id("UTIL-1")
+        .send_with_metadata()
+        .await
+        .unwrap();
+    // The payload reads as it would from `send()`.
+    assert_eq!(response.utility_enkash_id.as_deref(), Some("UTIL-1"));
+    let metadata = &response.metadata;
+    assert_eq!(metadata.http_status, 200);
+    assert_eq!(metadata.attempts, 2, "a 503, then the answer");
+    assert_eq!(metadata.request_id.as_deref(), Some("req-1"));
+    assert_eq!(
+        metadata.headers.get("content-type").unwrap(),
+        "application/json"
+    );
+    assert!(metadata.duration > Duration::ZERO);
+    assert_eq!(
+        response.into_payload().reference_id.as_deref(),
+        Some("REF-1")
+    );
+}
