@@ -2,6 +2,10 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
+
+use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST};
+use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::auth::TokenCache;
 use crate::config::Config;
@@ -9,33 +13,124 @@ use crate::error::{ConfigError, Error};
 use crate::generated::Client;
 use crate::types;
 
-/// What the generated [`Client`] carries for its hooks: the configuration and the token cache.
-/// Shared by clones of the client.
+/// What the generated [`Client`] carries for the call pipeline: the configuration, the token
+/// cache, and the extra headers of [`Client::customize`]. Clones, and customized clients, share
+/// the token cache.
 #[derive(Clone)]
 pub struct ClientState {
-    shared: Arc<Shared>,
-}
-
-struct Shared {
-    config: Config,
-    tokens: TokenCache,
+    config: Arc<Config>,
+    tokens: Arc<TokenCache>,
+    /// The attempt timeout the HTTP client was built with; an attempt with another one sets its
+    /// own.
+    built_attempt_timeout: Duration,
+    extra_headers: Option<Arc<HeaderMap>>,
 }
 
 impl ClientState {
     pub(crate) fn config(&self) -> &Config {
-        &self.shared.config
+        &self.config
     }
 
     pub(crate) fn tokens(&self) -> &TokenCache {
-        &self.shared.tokens
+        &self.tokens
+    }
+
+    /// The attempt timeout to set on a request, when it is not the HTTP client's own.
+    pub(crate) fn attempt_timeout_override(&self) -> Option<Duration> {
+        let attempt = self.config.timeouts.attempt;
+        (attempt != self.built_attempt_timeout).then_some(attempt)
+    }
+
+    /// Headers [`Client::customize`] adds to each call.
+    pub(crate) fn extra_headers(&self) -> Option<&HeaderMap> {
+        self.extra_headers.as_deref()
     }
 }
 
 impl fmt::Debug for ClientState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientState")
-            .field("config", &self.shared.config)
+            .field("config", &self.config)
+            .field(
+                "extra_headers",
+                &self
+                    .extra_headers
+                    .iter()
+                    .flat_map(|headers| headers.keys())
+                    .collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
+    }
+}
+
+/// Options for the calls of one [`Client::customize`] handle: the attempt timeout, the total
+/// deadline, the attempts of a safe call, and extra headers. Unset options keep the client's.
+///
+/// ```
+/// use std::time::Duration;
+/// use enkash::CallOptions;
+/// let options = CallOptions::new()
+///     .total_timeout(Duration::from_secs(5))
+///     .max_attempts(1)
+///     .header("x-correlation-id", "order-42")?;
+/// # Ok::<(), enkash::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct CallOptions {
+    attempt_timeout: Option<Duration>,
+    total_timeout: Option<Duration>,
+    max_attempts: Option<u32>,
+    headers: HeaderMap,
+}
+
+impl CallOptions {
+    /// No option set: the client's configuration applies.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Each attempt's timeout, from sending to the end of the answer's body.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = Some(timeout);
+        self
+    }
+
+    /// The whole call's deadline: token, attempts and waits.
+    pub fn total_timeout(mut self, timeout: Duration) -> Self {
+        self.total_timeout = Some(timeout);
+        self
+    }
+
+    /// Attempts per safe call (1 turns retries off). A call that changes state is resent only on
+    /// proof it was not acted on, whatever this says.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = Some(attempts);
+        self
+    }
+
+    /// An extra header sent with each call. Refused with [`Error::Config`] when the name or value
+    /// is not valid HTTP, or the header is one the client sets itself (`authorization`,
+    /// `content-type`, `content-length`, `host`).
+    pub fn header(mut self, name: &str, value: &str) -> Result<Self, Error> {
+        let invalid = |why: String| Error::Config(ConfigError::new(why));
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            invalid(format!(
+                "header name `{}` is not valid HTTP",
+                name.escape_debug()
+            ))
+        })?;
+        if [AUTHORIZATION, CONTENT_TYPE, CONTENT_LENGTH, HOST].contains(&name) {
+            return Err(invalid(format!(
+                "header `{name}` is set by the client itself"
+            )));
+        }
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            invalid(format!(
+                "header `{name}` has a value that is not valid HTTP"
+            ))
+        })?;
+        self.headers.append(name, value);
+        Ok(self)
     }
 }
 
@@ -125,12 +220,58 @@ impl Client {
                 )))
             })?;
         let state = ClientState {
-            shared: Arc::new(Shared {
-                tokens: TokenCache::new(config.token_refresh_margin),
-                config,
-            }),
+            tokens: Arc::new(TokenCache::new(config.token_refresh_margin)),
+            built_attempt_timeout: config.timeouts.attempt,
+            config: Arc::new(config),
+            extra_headers: None,
         };
         Ok(Client::new_with_client(&base_url, http, state))
+    }
+
+    /// A handle on this client whose calls use `options`: for one call, or a few, without a
+    /// second client. It shares the connection pool and the token cache; options not set keep
+    /// this client's.
+    ///
+    /// Fails with [`Error::Config`] when an option is out of range, as the configuration would.
+    ///
+    /// ```no_run
+    /// # async fn run(client: enkash::Client) -> Result<(), enkash::Error> {
+    /// use std::time::Duration;
+    /// use enkash::CallOptions;
+    /// let bill = client
+    ///     .customize(CallOptions::new().total_timeout(Duration::from_secs(5)))?
+    ///     .get_utility_bill_status()
+    ///     .utility_enkash_id("UTIL-1")
+    ///     .send()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn customize(&self, options: CallOptions) -> Result<Client, Error> {
+        let mut config = self.inner.config().clone();
+        if let Some(timeout) = options.attempt_timeout {
+            config.timeouts.attempt = timeout;
+        }
+        if let Some(timeout) = options.total_timeout {
+            config.timeouts.total = timeout;
+        }
+        if let Some(attempts) = options.max_attempts {
+            config.retry = config.retry.with_max_attempts(attempts);
+        }
+        config.check_ranges()?;
+        let mut headers = self.inner.extra_headers().cloned().unwrap_or_default();
+        headers.extend(options.headers);
+        let state = ClientState {
+            config: Arc::new(config),
+            tokens: self.inner.tokens.clone(),
+            built_attempt_timeout: self.inner.built_attempt_timeout,
+            extra_headers: (!headers.is_empty()).then(|| Arc::new(headers)),
+        };
+        Ok(Client::new_with_client(
+            &self.baseurl,
+            self.client.clone(),
+            state,
+        ))
     }
 
     /// A client configured from `ENKASH_*` environment variables ([`Config::from_env`]).

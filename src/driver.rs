@@ -72,6 +72,13 @@ fn send_until<'a>(
                 .unwrap_or(now)
         });
         authorize(client, operation, &mut request, deadline).await?;
+        if operation.auth == Auth::Bearer
+            && let Some(extra) = client.inner.extra_headers()
+        {
+            for (name, value) in extra {
+                request.headers_mut().append(name, value.clone());
+            }
+        }
         attempts(client, operation, request, deadline, facts).await
     })
 }
@@ -172,8 +179,10 @@ async fn attempts(
         if remaining.is_zero() {
             return Err(Failure::new(operation, &facts).deadline_passed());
         }
-        if remaining < config.timeouts.attempt {
-            *request.timeout_mut() = Some(remaining);
+        match client.inner.attempt_timeout_override() {
+            Some(attempt) => *request.timeout_mut() = Some(remaining.min(attempt)),
+            None if remaining < config.timeouts.attempt => *request.timeout_mut() = Some(remaining),
+            None => {}
         }
         let spare = spare_of(&request).map(Box::new);
         let span = tracing::Span::current();

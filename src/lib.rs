@@ -28,7 +28,7 @@ pub mod webhook;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub use answer::fuzzing;
-pub use client::Resolution;
+pub use client::{CallOptions, Resolution};
 pub use config::{Config, Credentials, Environment, ProxySetting, Timeouts};
 pub use error::{Error, ErrorMeta, ResponseCode};
 pub use generated::{Client, builder, operations, types};

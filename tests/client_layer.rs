@@ -901,3 +901,81 @@ async fn send_with_metadata_gives_the_answers_facts_beside_the_payload() {
         Some("REF-1")
     );
 }
+
+#[tokio::test]
+async fn options_for_one_call_apply_to_it_alone_and_share_the_token() {
+    let server = Server::start(3600, |seen: &Seen, _| match seen.path.as_str() {
+        "/api/v2/utilityPayment/SLOW" => Action::Delay(
+            Duration::from_secs(3),
+            Box::new(Action::ok(bill("SLOW", "REF-1"))),
+        ),
+        "/api/v2/utilityPayment/BUSY" => Action::json(503, json!({"error": "busy"})),
+        _ => Action::ok(bill("UTIL-1", "REF-1")),
+    })
+    .await;
+    let client = client(&server);
+    let status = |client: &Client, id: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .get_utility_bill_status()
+                .utility_enkash_id(id)
+                .send()
+                .await
+        }
+    };
+    status(&client, "UTIL-1").await.unwrap();
+
+    let quick = client
+        .customize(
+            enkash::CallOptions::new()
+                .total_timeout(Duration::from_millis(300))
+                .max_attempts(1)
+                .header("x-correlation-id", "order-42")
+                .unwrap(),
+        )
+        .unwrap();
+    let started = Instant::now();
+    let err = status(&quick, "SLOW").await.unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    // One attempt only, where the client would make three.
+    assert!(status(&quick, "BUSY").await.is_err());
+    assert_eq!(server.count("/api/v2/utilityPayment/BUSY"), 1);
+    status(&client, "BUSY").await.unwrap_err();
+    assert_eq!(server.count("/api/v2/utilityPayment/BUSY"), 4);
+
+    // The extra header goes with the customized calls only; the token is the client's.
+    let sent: Vec<Option<String>> = server
+        .seen()
+        .iter()
+        .filter(|seen| seen.path.contains("/api/"))
+        .map(|seen| seen.header("x-correlation-id").map(str::to_owned))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            None,
+            Some("order-42".into()),
+            Some("order-42".into()),
+            None,
+            None,
+            None
+        ]
+    );
+    assert_eq!(server.token_requests(), 1);
+
+    let refused = enkash::CallOptions::new()
+        .header("Authorization", "Bearer x")
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("set by the client"),
+        "{refused}"
+    );
+    let zero = client.customize(enkash::CallOptions::new().total_timeout(Duration::ZERO));
+    assert!(matches!(zero, Err(Error::Config(_))), "{zero:?}");
+}
