@@ -29,6 +29,8 @@ struct Operation {
     lookup_key: String,
     basic_auth: bool,
     bounds: Vec<String>,
+    /// `Some(crate::operation::Paging { .. })` as Rust source, or `None`.
+    paging: String,
 }
 
 /// Reshapes each builder's `send()` into the call pipeline's, and returns the Rust items for the
@@ -101,6 +103,13 @@ fn read_operations(spec: &Value, problems: &mut Vec<String>) -> Vec<Operation> {
             }
             let id = snake_case(operation_id);
             let bounds = bounds(spec, op, &id, &at, problems);
+            let paging = match paging(spec, op, &at) {
+                Ok(paging) => paging,
+                Err(problem) => {
+                    problems.push(problem);
+                    continue;
+                }
+            };
             let basic_auth =
                 op.get("security")
                     .and_then(Value::as_sequence)
@@ -117,6 +126,7 @@ fn read_operations(spec: &Value, problems: &mut Vec<String>) -> Vec<Operation> {
                 lookup_key,
                 basic_auth,
                 bounds,
+                paging,
             });
         }
     }
@@ -145,6 +155,66 @@ fn settle_by(op: &Value, at: &str) -> Result<String, String> {
         }
     };
     Ok(format!("LookupKey::{variant}({field:?})"))
+}
+
+/// `x-pages` on a search: `{limit: L, offset: O, page-size: N}`, where `L` and `O` name a query
+/// parameter (`limit`) or a member of the JSON body (`/limit`), and `N` is the page size used
+/// when the request sets none.
+pub const PAGES: &str = "x-pages";
+
+fn paging(spec: &Value, op: &Value, at: &str) -> Result<String, String> {
+    let Some(pages) = op.get(PAGES) else {
+        return Ok("None".to_owned());
+    };
+    let at = format!("{at}.{PAGES}");
+    let place = |key: &str| -> Result<String, String> {
+        let name = pages.get(key).and_then(Value::as_str).ok_or_else(|| {
+            format!("{at}.{key}: a query parameter name or a body pointer is required")
+        })?;
+        if let Some(pointer) = name.strip_prefix('/') {
+            let body = op
+                .get("requestBody")
+                .and_then(|body| body.get("content"))
+                .and_then(|content| content.get("application/json"))
+                .and_then(|media| media.get("schema"))
+                .map(|schema| resolve(spec, schema));
+            let declared = body
+                .and_then(|schema| schema.get("properties"))
+                .is_some_and(|properties| properties.get(pointer).is_some());
+            if !declared {
+                return Err(format!(
+                    "{at}.{key}: the request body has no property `{pointer}`"
+                ));
+            }
+            return Ok(format!("Place::Body({name:?})"));
+        }
+        let declared = op
+            .get("parameters")
+            .and_then(Value::as_sequence)
+            .into_iter()
+            .flatten()
+            .map(|parameter| resolve(spec, parameter))
+            .any(|parameter| {
+                parameter.get("in").and_then(Value::as_str) == Some("query")
+                    && parameter.get("name").and_then(Value::as_str) == Some(name)
+            });
+        if !declared {
+            return Err(format!(
+                "{at}.{key}: the operation has no query parameter `{name}`"
+            ));
+        }
+        Ok(format!("Place::Query({name:?})"))
+    };
+    let limit = place("limit")?;
+    let offset = place("offset")?;
+    let page_size = pages
+        .get("page-size")
+        .and_then(Value::as_u64)
+        .filter(|size| (1..=u64::from(u32::MAX)).contains(size))
+        .ok_or_else(|| format!("{at}.page-size: a whole number of at least 1 is required"))?;
+    Ok(format!(
+        "Some(crate::operation::Paging {{ limit: {limit}, offset: {offset}, page_size: {page_size} }})"
+    ))
 }
 
 /// progenitor's operation name: `getUtilityBillStatusV0` -> `get_utility_bill_status_v0`.
@@ -332,7 +402,7 @@ fn operation_table(operations: &[Operation]) -> String {
         code.push_str(&format!(
             "/// `{} {}`\npub const {}: OperationSpec = OperationSpec {{ id: {:?}, method: {:?}, \
              path: {:?}, kind: CallKind::{}, lookup_key: crate::operation::{}, auth: Auth::{}, \
-             bounds: &[{bounds}] }};\n",
+             bounds: &[{bounds}], paging: {} }};\n",
             op.method,
             op.path,
             const_name(&op.id),
@@ -342,6 +412,7 @@ fn operation_table(operations: &[Operation]) -> String {
             op.kind,
             op.lookup_key,
             if op.basic_auth { "Basic" } else { "Bearer" },
+            op.paging,
         ));
     }
     let all: Vec<String> = operations.iter().map(|op| const_name(&op.id)).collect();
@@ -514,14 +585,14 @@ fn split_send(
     send: syn::ImplItemFn,
     operations: &[Operation],
     outputs: &std::collections::BTreeMap<String, String>,
-) -> Result<[syn::ImplItem; 3], String> {
+) -> Result<Vec<syn::ImplItem>, String> {
     let at = format!("builder::{builder}::send");
     let body = success_type(&send.sig.output).ok_or(format!("{at}: unexpected return type"))?;
     let error = error_type(&send.sig.output).ok_or(format!("{at}: unexpected return type"))?;
     let id = operation_id(&send).ok_or(format!("{at}: no operation id"))?;
-    if !operations.iter().any(|op| op.id == id) {
+    let Some(operation) = operations.iter().find(|op| op.id == id) else {
         return Err(format!("{at}: operation `{id}` is not in the table"));
-    }
+    };
     let built = send
         .block
         .stmts
@@ -575,11 +646,32 @@ fn split_send(
             .await
         }
     };
-    Ok([
+    let mut items = vec![
         syn::ImplItem::Fn(request),
         syn::ImplItem::Fn(send),
         syn::ImplItem::Fn(send_with_metadata),
-    ])
+    ];
+    if operation.paging != "None" {
+        let pages: syn::ImplItemFn = syn::parse_quote! {
+            /// Every item of every page, as a stream: pages of the request's `limit` (the
+            /// spec's page size if it sets none) from its `offset` (0 if none), until a page
+            /// comes back short. Each page is a call of its own; the first error ends the
+            /// stream after it is yielded.
+            pub fn pages(
+                self,
+            ) -> impl ::futures::Stream<
+                Item = ::std::result::Result<
+                    <#output as crate::pages::PageItems>::Item,
+                    crate::Error,
+                >,
+            > + Send + 'a {
+                let client = self.client;
+                crate::pages::pages::<#body>(client, &super::operations::#spec, self.request())
+            }
+        };
+        items.push(syn::ImplItem::Fn(pages));
+    }
+    Ok(items)
 }
 
 /// A type written inside `types`, as it is named from `builder`: bare type names are `types::`.

@@ -90,7 +90,20 @@ fn prepare(
     built: Built,
     facts: &mut Facts,
 ) -> Result<Request, Error> {
-    let request = built.map_err(|err| {
+    let request = built_request(operation, built)?;
+    let mut body = JsonBody::default();
+    crate::validate::check(operation, &request, &mut body)
+        .and_then(|()| settle_ids(operation, &request, &mut body, facts))
+        .map_err(|invalid| Error::InvalidRequest(Box::new(invalid)))?;
+    Ok(request)
+}
+
+/// The request a builder built, or the builder's error as [`Error::InvalidRequest`].
+pub(crate) fn built_request(
+    operation: &'static OperationSpec,
+    built: Built,
+) -> Result<Request, Error> {
+    built.map_err(|err| {
         let message = match err {
             progenitor_client::Error::InvalidRequest(message) => message,
             other => other.to_string(),
@@ -99,12 +112,7 @@ fn prepare(
             operation.id,
             &message,
         )))
-    })?;
-    let mut body = JsonBody::default();
-    crate::validate::check(operation, &request, &mut body)
-        .and_then(|()| settle_ids(operation, &request, &mut body, facts))
-        .map_err(|invalid| Error::InvalidRequest(Box::new(invalid)))?;
-    Ok(request)
+    })
 }
 
 /// Sets the `Authorization` header: Basic for the token call, the bearer token for the others

@@ -16,6 +16,7 @@ pub mod error;
 mod generated;
 pub mod money;
 pub mod operation;
+pub mod pages;
 pub mod patch;
 mod redact;
 pub mod response;

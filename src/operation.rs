@@ -61,6 +61,21 @@ pub struct OperationSpec {
     pub auth: Auth,
     /// The bounds of its request values.
     pub bounds: &'static [crate::validate::Bound],
+    /// How a search pages (`x-pages`), or `None` for an operation that does not.
+    pub paging: Option<Paging>,
+}
+
+/// Where a search's page size and offset go, and the page size used when the request sets
+/// none (`x-pages` in the spec).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Paging {
+    /// The page size.
+    pub limit: crate::validate::Place,
+    /// The items to skip.
+    pub offset: crate::validate::Place,
+    /// The page size when the request gives none.
+    pub page_size: u32,
 }
 
 impl OperationSpec {

@@ -979,3 +979,112 @@ async fn options_for_one_call_apply_to_it_alone_and_share_the_token() {
     let zero = client.customize(enkash::CallOptions::new().total_timeout(Duration::ZERO));
     assert!(matches!(zero, Err(Error::Config(_))), "{zero:?}");
 }
+
+/// `count` bills `B-0`, `B-1`, ... as a bill search answers them, from `offset`, at most `limit`.
+fn bill_page(count: u64, offset: u64, limit: u64) -> serde_json::Value {
+    let end = count.min(offset + limit);
+    json!(
+        (offset..end)
+            .map(|n| bill(&format!("B-{n}"), &format!("REF-{n}")))
+            .collect::<Vec<_>>()
+    )
+}
+
+#[tokio::test]
+async fn a_search_pages_until_a_short_page_with_its_own_limit() {
+    use futures::TryStreamExt as _;
+    let server = Server::start(3600, |seen: &Seen, _| {
+        let body = seen.json();
+        let (offset, limit) = (
+            body["offset"].as_u64().unwrap(),
+            body["limit"].as_u64().unwrap(),
+        );
+        Action::ok(bill_page(7, offset, limit))
+    })
+    .await;
+    let bills: Vec<types::UtilityPaymentV2Response> = client(&server)
+        .search_utility_bills()
+        .body(types::UtilityBillSearchRequest::builder().limit(std::num::NonZeroU32::new(3)))
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<_> = bills
+        .iter()
+        .filter_map(|b| b.utility_enkash_id.clone())
+        .collect();
+    assert_eq!(ids, (0..7).map(|n| format!("B-{n}")).collect::<Vec<_>>());
+    let asked: Vec<(u64, u64)> = server
+        .seen()
+        .iter()
+        .filter(|seen| seen.path == "/api/v1/utilityPayment/search")
+        .map(|seen| {
+            let body = seen.json();
+            (
+                body["offset"].as_u64().unwrap(),
+                body["limit"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(asked, [(0, 3), (3, 3), (6, 3)]);
+}
+
+#[tokio::test]
+async fn a_search_stream_yields_an_error_once_and_ends() {
+    use futures::StreamExt as _;
+    // Query paging with the spec's page size (100): the second page fails.
+    let server = Server::start(3600, |seen: &Seen, _| {
+        if seen.path.contains("offset=100") {
+            return Action::json(
+                400,
+                json!({"response_code": 1, "response_message": "Failed"}),
+            );
+        }
+        Action::ok(json!(
+            (0..100)
+                .map(|n| json!({"invoiceId": n}))
+                .collect::<Vec<_>>()
+        ))
+    })
+    .await;
+    let items: Vec<Result<_, Error>> = client(&server)
+        .search_collection_invoices()
+        .body(types::InvoiceSearchRequest::builder())
+        .pages()
+        .collect()
+        .await;
+    assert_eq!(items.len(), 101, "100 items, then the error, then the end");
+    assert!(items[..100].iter().all(Result::is_ok));
+    assert!(matches!(items[100], Err(Error::Api(_))), "{:?}", items[100]);
+    let paths: Vec<String> = server
+        .seen()
+        .iter()
+        .filter(|seen| seen.path.starts_with("/api/v0/invoice/search"))
+        .map(|seen| seen.path.clone())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/api/v0/invoice/search?limit=100&offset=0",
+            "/api/v0/invoice/search?limit=100&offset=100"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_page_size_over_the_documented_maximum_is_refused_before_sending() {
+    use futures::StreamExt as _;
+    let server = Server::start(3600, |_, _| Action::ok(json!([]))).await;
+    let client = client(&server);
+    let mut pages = Box::pin(
+        client
+            .search_customer()
+            .limit(std::num::NonZeroU32::new(51).unwrap())
+            .body(types::CustomerSearchRequest::builder())
+            .pages(),
+    );
+    let first = pages.next().await.unwrap();
+    assert!(matches!(first, Err(Error::InvalidRequest(_))), "{first:?}");
+    assert!(pages.next().await.is_none());
+    assert!(server.seen().is_empty());
+}
