@@ -19,6 +19,7 @@ mod redact;
 pub mod retry;
 pub mod secret;
 pub mod time;
+pub mod upload;
 pub mod validate;
 pub mod webhook;
 
@@ -33,3 +34,4 @@ pub use money::{Amount, Quantity};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use time::Timestamp;
+pub use upload::Upload;
