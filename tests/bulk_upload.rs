@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use enkash::{Client, Config, Credentials, Upload};
+use enkash::{Client, Config, Upload};
 use enkash_sandbox::{DropMode, Fault, Operation, ReceivedPart, Sandbox, SandboxHandle};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -147,7 +147,7 @@ async fn the_three_uploads_send_their_file_as_multipart() {
 }
 
 #[tokio::test]
-async fn an_upload_without_a_file_sends_an_empty_form() {
+async fn an_upload_without_a_file_sends_no_body() {
     let sandbox = Sandbox::builder().start().await.unwrap();
     let client = client_for(&sandbox);
     let payload = client.invoice_bulk_upload().send().await.unwrap().unwrap();
@@ -247,12 +247,7 @@ async fn a_connection_reset_mid_upload_is_an_error_and_no_second_request() {
 
     let config = Config::builder()
         .base_url(url)
-        .credentials(Credentials {
-            client_id: "CEKFOWV7UQ".into(),
-            client_secret: "client-secret".into(),
-            username: "ops@example.com".into(),
-            password: "password".into(),
-        })
+        .credentials(enkash_sandbox::default_credentials())
         .build()
         .unwrap();
     let client = Client::from_config(config).unwrap();
