@@ -145,6 +145,8 @@ mod codegen_or_not {
         }
         let mut for_progenitor = value.clone();
         crate::operations::plain_references(&mut for_progenitor);
+        // progenitor rejects multipart bodies: build/operations.rs sends them.
+        crate::operations::strip_multipart(&mut for_progenitor);
         crate::operations::require_settling_fields(&mut for_progenitor).map_err(|problems| {
             format!(
                 "{SPEC}: the settling fields cannot be required:\n  {}",
@@ -539,10 +541,24 @@ mod codegen_or_not {
                     ));
                 }
                 for (name, media) in body.and_then(Value::as_mapping).into_iter().flatten() {
+                    let name = name.as_str().unwrap_or("?");
+                    let here = format!("{at}.requestBody.content.{name}");
                     if media.get("encoding").is_some() {
-                        let name = name.as_str().unwrap_or("?");
+                        problems.push(format!("{here}.encoding: unsupported by progenitor"));
+                    }
+                    if name == crate::operations::MULTIPART {
+                        // Sent by the client layer, not progenitor: its parts must be files.
+                        problems.extend(
+                            crate::operations::multipart_parts(media, &here)
+                                .err()
+                                .into_iter()
+                                .flatten(),
+                        );
+                    } else if !crate::operations::PROGENITOR_MEDIA.contains(&name) {
                         problems.push(format!(
-                            "{at}.requestBody.content.{name}.encoding: unsupported by progenitor"
+                            "{here}: the client sends application/json, \
+                             application/x-www-form-urlencoded or {}",
+                            crate::operations::MULTIPART
                         ));
                     }
                 }

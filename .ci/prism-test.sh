@@ -21,4 +21,15 @@ if grep -Ei "violation|\[VALIDATOR\].*(error|✖)" "$log"; then
   echo "prism logged request violations (above)" >&2
   exit 1
 fi
+# The multipart bulk uploads: each reached Prism and passed its validation of the form body.
+for path in /api/v0/customer/bulk /api/v0/customer/bulk/update /api/v0/invoice/bulk/create; do
+  verdict=$(awk -v want="post $path ℹ" '
+    index($0, want) { pending = 1; next }
+    pending && /\[VALIDATOR\]/ { print; pending = 0 }' "$log")
+  if ! grep -q "passed the validation rules" <<<"$verdict" || grep -qv "passed the validation rules" <<<"$verdict"; then
+    echo "prism: no multipart request to $path passed validation" >&2
+    exit 1
+  fi
+  echo "prism: POST $path (multipart/form-data): passed validation"
+done
 echo "prism: $(grep -c 'Request received' "$log" || true) requests, no violations"

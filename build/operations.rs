@@ -15,6 +15,11 @@ pub const SETTLE_BY: &str = "x-settle-by";
 /// (the payload as decoded, possibly absent) or `ignored` (the call returns nothing).
 pub const PAYLOAD: &str = "x-payload";
 
+/// The request media type the client layer sends itself (progenitor rejects it).
+pub const MULTIPART: &str = "multipart/form-data";
+/// The request media types progenitor sends.
+pub const PROGENITOR_MEDIA: [&str; 2] = ["application/json", "application/x-www-form-urlencoded"];
+
 const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
@@ -31,6 +36,18 @@ struct Operation {
     bounds: Vec<String>,
     /// `Some(crate::operation::Paging { .. })` as Rust source, or `None`.
     paging: String,
+    /// The file parts of its `multipart/form-data` body, in the spec's order.
+    parts: Vec<Part>,
+}
+
+/// A file part of a `multipart/form-data` request body.
+pub struct Part {
+    /// The part's name on the wire, as the spec writes it.
+    name: String,
+    /// The builder method and field that hold it.
+    method: String,
+    required: bool,
+    description: Option<String>,
 }
 
 /// Reshapes each builder's `send()` into the call pipeline's, and returns the Rust items for the
@@ -110,6 +127,20 @@ fn read_operations(spec: &Value, problems: &mut Vec<String>) -> Vec<Operation> {
                     continue;
                 }
             };
+            let parts = match op
+                .get("requestBody")
+                .and_then(|body| body.get("content"))
+                .and_then(|content| content.get(MULTIPART))
+            {
+                Some(media) => {
+                    multipart_parts(media, &format!("{at}.requestBody.content.{MULTIPART}"))
+                        .unwrap_or_else(|found| {
+                            problems.extend(found);
+                            Vec::new()
+                        })
+                }
+                None => Vec::new(),
+            };
             let basic_auth =
                 op.get("security")
                     .and_then(Value::as_sequence)
@@ -127,6 +158,7 @@ fn read_operations(spec: &Value, problems: &mut Vec<String>) -> Vec<Operation> {
                 basic_auth,
                 bounds,
                 paging,
+                parts,
             });
         }
     }
@@ -549,6 +581,7 @@ fn reshape_sends(
         problems.push("progenitor generated no `builder` module".to_owned());
         return;
     };
+    let mut with_parts = Vec::new();
     for item in &mut builders.1 {
         let syn::Item::Impl(block) = item else {
             continue;
@@ -569,6 +602,7 @@ fn reshape_sends(
         let syn::ImplItem::Fn(send) = block.items.remove(position) else {
             continue;
         };
+        let id = operation_id(&send);
         match split_send(&builder, send, operations, outputs) {
             Ok(pair) => block.items.splice(position..position, pair),
             Err(problem) => {
@@ -576,7 +610,205 @@ fn reshape_sends(
                 continue;
             }
         };
+        let parts = operations
+            .iter()
+            .find(|op| Some(&op.id) == id.as_ref())
+            .map_or(&[][..], |op| &op.parts[..]);
+        if !parts.is_empty() {
+            match multipart_builder(&builder, block, parts) {
+                Ok(()) => with_parts.push((builder, parts)),
+                Err(problem) => problems.push(problem),
+            }
+        }
     }
+    for (builder, parts) in with_parts {
+        let found = builders.1.iter_mut().find_map(|item| match item {
+            syn::Item::Struct(item) if item.ident == builder => Some(item),
+            _ => None,
+        });
+        let Some(item) = found else {
+            problems.push(format!("builder::{builder}: no struct"));
+            continue;
+        };
+        let syn::Fields::Named(fields) = &mut item.fields else {
+            problems.push(format!("builder::{builder}: no named fields"));
+            continue;
+        };
+        for part in parts {
+            let field = syn::Ident::new(&part.method, proc_macro2::Span::call_site());
+            fields.named.push(syn::parse_quote!(
+                #field: ::std::option::Option<crate::upload::Upload>
+            ));
+        }
+        // A streamed file cannot be copied, so neither can the builder that holds it.
+        for attr in &mut item.attrs {
+            if attr.path().is_ident("derive") {
+                *attr = syn::parse_quote!(#[derive(Debug)]);
+            }
+        }
+    }
+}
+
+/// Wires the file parts of a `multipart/form-data` body into a builder: a field and a method per
+/// part (taking a `crate::upload::Upload`), and a `request()` that sends them as the request's
+/// form. progenitor never sees these bodies (see [`strip_multipart`]).
+fn multipart_builder(
+    builder: &str,
+    block: &mut syn::ItemImpl,
+    parts: &[Part],
+) -> Result<(), String> {
+    let at = format!("builder::{builder}");
+    for part in parts {
+        let taken = block
+            .items
+            .iter()
+            .any(|item| matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == part.method));
+        if taken {
+            return Err(format!(
+                "{at}: the part `{}` would be set by `{}`, which the builder already has",
+                part.name, part.method
+            ));
+        }
+    }
+    let field = |part: &Part| syn::Ident::new(&part.method, proc_macro2::Span::call_site());
+    let bound = |part: &Part| {
+        syn::Ident::new(
+            &format!("part_{}", part.method),
+            proc_macro2::Span::call_site(),
+        )
+    };
+    let mut setters = Vec::new();
+    for part in parts {
+        let (method, name) = (field(part), &part.name);
+        let mut doc = format!(
+            "Attaches the file sent as the `{name}` part of the `{MULTIPART}` body ({}).",
+            if part.required {
+                "required"
+            } else {
+                "optional"
+            }
+        );
+        if let Some(description) = &part.description {
+            doc.push_str(&format!(" {}", description.trim()));
+        }
+        setters.push(syn::ImplItem::Fn(syn::parse_quote! {
+            #[doc = #doc]
+            pub fn #method(mut self, value: crate::upload::Upload) -> Self {
+                self.#method = ::std::option::Option::Some(value);
+                self
+            }
+        }));
+    }
+    let mut found_new = false;
+    let mut found_request = false;
+    for item in &mut block.items {
+        let syn::ImplItem::Fn(function) = item else {
+            continue;
+        };
+        if function.sig.ident == "new" {
+            // `Self { client, ... }`: each part starts out empty.
+            if let Some(syn::Stmt::Expr(syn::Expr::Struct(init), None)) =
+                function.block.stmts.last_mut()
+            {
+                for part in parts {
+                    let field = field(part);
+                    init.fields
+                        .push(syn::parse_quote!(#field: ::std::option::Option::None));
+                }
+                found_new = true;
+            }
+        } else if function.sig.ident == "request" {
+            found_request = wire_form(function, parts, &field, &bound);
+        }
+    }
+    if !(found_new && found_request) {
+        return Err(format!(
+            "{at}: progenitor's `new` or `send` changed shape; the `{MULTIPART}` parts cannot be wired"
+        ));
+    }
+    let position = block
+        .items
+        .iter()
+        .position(|item| matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "request"))
+        .unwrap_or(block.items.len());
+    block.items.splice(position..position, setters);
+    Ok(())
+}
+
+/// In `request()`: takes the parts out of the builder, and sends them as the request's
+/// `multipart/form-data` form (`.multipart(form)` before `.build()`). False if the code is not
+/// shaped as expected.
+fn wire_form(
+    request: &mut syn::ImplItemFn,
+    parts: &[Part],
+    field: &dyn Fn(&Part) -> syn::Ident,
+    bound: &dyn Fn(&Part) -> syn::Ident,
+) -> bool {
+    let stmts = &mut request.block.stmts;
+    // `let Self { client, ... } = self;`
+    let Some(destructure) = stmts.iter_mut().find_map(|stmt| match stmt {
+        syn::Stmt::Local(syn::Local {
+            pat: syn::Pat::Struct(pattern),
+            ..
+        }) => Some(pattern),
+        _ => None,
+    }) else {
+        return false;
+    };
+    for part in parts {
+        let (field, bound) = (field(part), bound(part));
+        let pattern: syn::Pat = syn::parse_quote!(Self { #field: #bound });
+        if let syn::Pat::Struct(pattern) = pattern {
+            destructure.fields.extend(pattern.fields);
+        }
+    }
+    // `let mut request = client.client.post(url)...build()?;`
+    let Some(position) = stmts.iter().position(|stmt| {
+        matches!(stmt, syn::Stmt::Local(local) if matches!(&local.pat,
+            syn::Pat::Ident(binding) if binding.ident == "request"))
+    }) else {
+        return false;
+    };
+    let syn::Stmt::Local(local) = &mut stmts[position] else {
+        return false;
+    };
+    let Some(init) = &mut local.init else {
+        return false;
+    };
+    let syn::Expr::Try(built) = &mut *init.expr else {
+        return false;
+    };
+    let syn::Expr::MethodCall(build) = &mut *built.expr else {
+        return false;
+    };
+    if build.method != "build" {
+        return false;
+    }
+    let receiver = build.receiver.clone();
+    *build.receiver = syn::parse_quote!(#receiver.multipart(form));
+    let mut form: Vec<syn::Stmt> = vec![syn::parse_quote!(
+        let mut form = ::reqwest::multipart::Form::new();
+    )];
+    for part in parts {
+        let (name, bound) = (&part.name, bound(part));
+        if part.required {
+            let missing = format!("no value supplied for {}", part.method);
+            form.push(syn::parse_quote!(
+                let #bound = #bound.ok_or_else(|| Error::InvalidRequest(#missing.to_string()))?;
+            ));
+            form.push(syn::parse_quote!(
+                form = form.part(#name, #bound.into_part(#name).map_err(Error::InvalidRequest)?);
+            ));
+        } else {
+            form.push(syn::parse_quote!(
+                if let ::std::option::Option::Some(upload) = #bound {
+                    form = form.part(#name, upload.into_part(#name).map_err(Error::InvalidRequest)?);
+                }
+            ));
+        }
+    }
+    stmts.splice(position..position, form);
+    true
 }
 
 /// `request()` and the new `send()` made from progenitor's `send()`.
@@ -877,5 +1109,94 @@ pub fn require_settling_fields(value: &mut Value) -> Result<(), Vec<String>> {
         Ok(())
     } else {
         Err(problems)
+    }
+}
+
+// ---- multipart bodies --------------------------------------------------------------------------
+
+/// The file parts of a `multipart/form-data` media type: an inline object schema whose
+/// properties are files (`type: string`, `format: binary`). `at` names the media type.
+pub fn multipart_parts(media: &Value, at: &str) -> Result<Vec<Part>, Vec<String>> {
+    let schema = media.get("schema");
+    let Some(properties) = schema
+        .filter(|schema| schema.get("$ref").is_none())
+        .filter(|schema| schema.get("type").and_then(Value::as_str) == Some("object"))
+        .and_then(|schema| schema.get("properties"))
+        .and_then(Value::as_mapping)
+        .filter(|properties| !properties.is_empty())
+    else {
+        return Err(vec![format!(
+            "{at}.schema: an inline `type: object` schema whose properties are the parts"
+        )]);
+    };
+    let required: Vec<&str> = schema
+        .and_then(|schema| schema.get("required"))
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let mut parts = Vec::new();
+    let mut problems = Vec::new();
+    for (name, property) in properties {
+        let name = name.as_str().unwrap_or("?");
+        let here = format!("{at}.schema.properties.{name}");
+        let file = property.get("type").and_then(Value::as_str) == Some("string")
+            && property.get("format").and_then(Value::as_str) == Some("binary");
+        if !file {
+            problems.push(format!(
+                "{here}: a part must be a file (`type: string`, `format: binary`)"
+            ));
+            continue;
+        }
+        let method: String = snake_case(name)
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let usable = method.starts_with(|c: char| c.is_ascii_lowercase())
+            && syn::parse_str::<syn::Ident>(&method).is_ok()
+            && !matches!(method.as_str(), "new" | "request" | "send" | "client");
+        if !usable {
+            problems.push(format!(
+                "{here}: the part's name makes no builder method (`{method}`)"
+            ));
+            continue;
+        }
+        parts.push(Part {
+            name: name.to_owned(),
+            method,
+            required: required.contains(&name),
+            description: property
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        });
+    }
+    if problems.is_empty() {
+        Ok(parts)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Removes every `multipart/form-data` request body from the spec fed to progenitor, which
+/// rejects them; [`reshape_sends`] wires their parts from the spec itself.
+pub fn strip_multipart(value: &mut Value) {
+    let Some(paths) = value.get_mut("paths").and_then(Value::as_mapping_mut) else {
+        return;
+    };
+    for (_, item) in paths.iter_mut() {
+        for method in METHODS {
+            let Some(Value::Mapping(op)) = item.get_mut(method) else {
+                continue;
+            };
+            let multipart = op
+                .get("requestBody")
+                .and_then(|body| body.get("content"))
+                .is_some_and(|content| content.get(MULTIPART).is_some());
+            if multipart {
+                op.remove("requestBody");
+            }
+        }
     }
 }

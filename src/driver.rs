@@ -515,3 +515,43 @@ fn read_bounded(
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> Client {
+        let config = crate::Config::builder()
+            .base_url("http://127.0.0.1:9")
+            .credentials(crate::Credentials {
+                client_id: "CEKFOWV7UQ".into(),
+                client_secret: "client-secret".into(),
+                username: "ops@example.com".into(),
+                password: "password".into(),
+            })
+            .build()
+            .unwrap();
+        Client::from_config(config).unwrap()
+    }
+
+    #[test]
+    fn an_upload_has_no_spare_copy_so_it_is_never_sent_twice() {
+        let client = client();
+        // Even a file held in memory goes out as a stream: nothing is copied for a resend.
+        let upload = client
+            .create_bulk_customer()
+            .company_id("CEKFOWV7UQ")
+            .file(crate::Upload::bytes("customers.csv", "legalName\nAcme\n"))
+            .request()
+            .unwrap();
+        assert!(upload.body().is_some_and(|body| body.as_bytes().is_none()));
+        assert!(spare_of(&upload).is_none());
+        // A call without a body (or with a JSON one) keeps its spare copy.
+        let lookup = client
+            .get_utility_bill_status()
+            .utility_enkash_id("UP123")
+            .request()
+            .unwrap();
+        assert!(spare_of(&lookup).is_some());
+    }
+}

@@ -23,6 +23,7 @@ pub mod response;
 pub mod retry;
 pub mod secret;
 pub mod time;
+pub mod upload;
 pub mod validate;
 pub mod webhook;
 
@@ -38,3 +39,4 @@ pub use response::{Response, ResponseMetadata};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use time::Timestamp;
+pub use upload::Upload;

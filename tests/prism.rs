@@ -121,3 +121,44 @@ async fn every_bill_payment_operation_round_trips_through_prism() {
         .unwrap();
     assert!(!found.is_empty());
 }
+
+#[tokio::test]
+#[ignore = "needs prism mock; run by .ci/prism-test.sh"]
+async fn the_bulk_uploads_send_multipart_bodies_prism_accepts() {
+    let client = client();
+    let csv = "legalName,email\nAcme Traders,accounts@acme.example\n";
+
+    let created = client
+        .create_bulk_customer()
+        .company_id("CEKFOWV7UQ")
+        .file(enkash::Upload::bytes("customers.csv", csv).content_type("text/csv"))
+        .send()
+        .await
+        .unwrap();
+    assert!(created.is_some());
+
+    let chunks = futures::stream::iter(
+        csv.as_bytes()
+            .chunks(8)
+            .map(|chunk| Ok::<_, std::io::Error>(bytes::Bytes::copy_from_slice(chunk)))
+            .collect::<Vec<_>>(),
+    );
+    client
+        .bulk_update_customers()
+        .parent_company_id("CEKFOWV7UQ")
+        .file(enkash::Upload::stream("updates.csv", chunks).content_type("text/csv"))
+        .send()
+        .await
+        .unwrap();
+
+    client
+        .invoice_bulk_upload()
+        .seller_id("CEKFOWV7UQ")
+        .file(enkash::Upload::bytes(
+            "invoices.csv",
+            csv.as_bytes().to_vec(),
+        ))
+        .send()
+        .await
+        .unwrap();
+}

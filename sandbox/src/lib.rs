@@ -64,8 +64,10 @@
 //! * **Bulk uploads** (customers, customer updates, invoices): EnKash publishes neither the file
 //!   format nor the payload, so no file is read. An empty body or a `multipart/form-data` body
 //!   is answered with a `BulkUploadEnvelope` whose payload says whether a `file` part arrived and
-//!   that nothing was parsed (`{"fileReceived", "fileName"?, "fileBytes", "rowsParsed": 0,
-//!   "rowsApplied": 0, "message"}`); any other body is 415.
+//!   that nothing was parsed (`{"fileReceived", "fileName"?, "fileContentType"?, "fileBytes",
+//!   "rowsParsed": 0, "rowsApplied": 0, "message"}`); any other body is 415. The parts received
+//!   (name, file name, content type, size) are recorded with the call
+//!   ([`ReceivedRequest::parts`], `GET /_sandbox/requests`).
 //! * **Query parameters** of the Accounts Receivable calls are checked: `parentCompanyId` and
 //!   `sellerId` against `CompanyIdentifier` (the sandbox has one company, so their value selects
 //!   nothing else), `direction`, `limit`, `offset`, a missing `companyId` of the customer bulk
@@ -141,7 +143,7 @@ use tokio::task::JoinHandle;
 pub use catalogue::{Biller, CONSUMER_NUMBER_PATTERN, FAILING_CONSUMER_SUFFIX, billers};
 pub use faults::{DropMode, Fault, FaultBody, Operation, UnknownOperation};
 pub use receivables::ReceivedPayment;
-pub use state::{COMPANY_ID, COMPANY_NAME, ReceivedRequest, SandboxStats};
+pub use state::{COMPANY_ID, COMPANY_NAME, ReceivedPart, ReceivedRequest, SandboxStats};
 pub use vendor::{VendorInvoice, VendorWebhook};
 pub use webhook::WebhookDelivery;
 

@@ -290,9 +290,15 @@ fn journal_entry(
     sequence: u64,
     fault: Option<&Fault>,
 ) -> ReceivedRequest {
+    let parts = match &call.body {
+        Ok(bytes) => bulk::form_parts(&call.headers, bytes).unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
     let body = match &call.body {
         // The token form carries the client secret and the password.
         _ if operation == Operation::OauthToken => serde_json::Value::Null,
+        // A file is recorded by its parts.
+        Ok(_) if !parts.is_empty() => serde_json::Value::Null,
         Ok(bytes) if bytes.is_empty() => serde_json::Value::Null,
         Ok(bytes) => serde_json::from_slice(bytes).unwrap_or_else(|_| {
             serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned())
@@ -306,6 +312,7 @@ fn journal_entry(
         path: call.path.clone(),
         query: call.query.clone(),
         body,
+        parts,
         status: None,
         fault: fault.map(Fault::kind),
         received: app.clock.now_utc(),

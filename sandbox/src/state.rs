@@ -101,8 +101,11 @@ pub struct ReceivedRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     /// The JSON body; a body that is not JSON as text; `null` for the token call, whose form
-    /// carries credentials.
+    /// carries credentials, and for a `multipart/form-data` body (see `parts`).
     pub body: serde_json::Value,
+    /// The parts of a `multipart/form-data` body, in order (empty for any other body).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<ReceivedPart>,
     /// HTTP status answered; `None` when a fault cut the connection.
     pub status: Option<u16>,
     /// The scripted fault applied to the call, by name.
@@ -110,6 +113,23 @@ pub struct ReceivedRequest {
     pub fault: Option<&'static str>,
     /// Sandbox time when the call arrived.
     pub received: DateTime<Utc>,
+}
+
+/// One part of a `multipart/form-data` body the sandbox received (its content is not kept).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ReceivedPart {
+    /// The part's name (`file`).
+    pub name: String,
+    /// The file name it was sent with, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    /// Its `Content-Type`, if it had one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// Its size in bytes.
+    pub size: usize,
 }
 
 /// A consumer number registered against a biller (the spec's `companyBiller`).

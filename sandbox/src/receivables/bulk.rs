@@ -10,6 +10,7 @@ use axum::http::header::{CONTENT_TYPE, HeaderMap};
 use serde_json::json;
 
 use super::super::ops::Answer;
+use super::super::state::ReceivedPart;
 use super::super::wire::{QueryParams, Reply};
 use enkash::types;
 
@@ -28,10 +29,10 @@ pub(crate) enum Upload {
 ///
 /// * 412: `companyId` missing (create customers).
 /// * 400: `parentCompanyId` / `sellerId` not a `CompanyIdentifier`.
-/// * 415: a body that is not `multipart/form-data` (an empty body is accepted: the spec models
-///   these calls without one).
-/// * 200: `{"fileReceived", "fileName"?, "fileBytes", "rowsParsed": 0, "rowsApplied": 0,
-///   "message"}`.
+/// * 415: a body that is not `multipart/form-data` (an empty body is accepted as a form without
+///   parts).
+/// * 200: `{"fileReceived", "fileName"?, "fileContentType"?, "fileBytes", "rowsParsed": 0,
+///   "rowsApplied": 0, "message"}`.
 pub(crate) fn upload(
     kind: Upload,
     query: &QueryParams,
@@ -49,37 +50,45 @@ pub(crate) fn upload(
             query.pattern::<types::CompanyIdentifier>("sellerId")?;
         }
     }
-    let file = if body.is_empty() {
-        None
+    let parts = if body.is_empty() {
+        Vec::new()
     } else {
-        let content_type = headers
-            .get(CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default();
-        let boundary = multipart_boundary(content_type).ok_or_else(|| {
+        form_parts(headers, body).ok_or_else(|| {
             Reply::failed(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "The body must be multipart/form-data",
             )
-        })?;
-        file_part(body, &boundary)
+        })?
     };
-    let (name, bytes) = match &file {
-        Some((name, bytes)) => (name.clone(), *bytes),
-        None => (None, 0),
-    };
+    let file = parts.iter().find(|part| part.name == "file");
     let mut payload = json!({
         "fileReceived": file.is_some(),
-        "fileBytes": bytes,
+        "fileBytes": file.map_or(0, |part| part.size),
         "rowsParsed": 0,
         "rowsApplied": 0,
         "message": "The sandbox does not read bulk files (EnKash does not publish their format): \
                     nothing was parsed, created or updated",
     });
-    if let (Some(name), Some(fields)) = (name, payload.as_object_mut()) {
-        fields.insert("fileName".to_owned(), name.into());
+    if let (Some(file), Some(fields)) = (file, payload.as_object_mut()) {
+        if let Some(name) = &file.file_name {
+            fields.insert("fileName".to_owned(), name.clone().into());
+        }
+        if let Some(content_type) = &file.content_type {
+            fields.insert("fileContentType".to_owned(), content_type.clone().into());
+        }
     }
     Ok(Reply::ok(payload))
+}
+
+/// The parts of a `multipart/form-data` body, or `None` when the request's content type is not
+/// `multipart/form-data` with a boundary.
+pub(crate) fn form_parts(headers: &HeaderMap, body: &[u8]) -> Option<Vec<ReceivedPart>> {
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let boundary = multipart_boundary(content_type)?;
+    Some(parts(body, &boundary))
 }
 
 /// The boundary of a `multipart/form-data` content type.
@@ -95,33 +104,70 @@ fn multipart_boundary(content_type: &str) -> Option<String> {
         .filter(|boundary| !boundary.is_empty())
 }
 
-/// The part named `file`: its file name (if given) and its size in bytes.
-fn file_part(body: &[u8], boundary: &str) -> Option<(Option<String>, usize)> {
-    let text = String::from_utf8_lossy(body);
-    let delimiter = format!("--{boundary}");
-    text.split(delimiter.as_str()).find_map(|part| {
-        let (head, content) = part.split_once("\r\n\r\n")?;
-        let disposition = head.lines().find(|line| {
-            line.to_ascii_lowercase()
-                .starts_with("content-disposition:")
-        })?;
-        let params: Vec<(&str, &str)> = disposition
-            .split(';')
-            .filter_map(|param| param.split_once('='))
-            .map(|(key, value)| (key.trim(), value.trim().trim_matches('"')))
-            .collect();
-        params
-            .iter()
-            .any(|(key, value)| *key == "name" && *value == "file")
-            .then(|| {
-                let name = params
-                    .iter()
-                    .find(|(key, _)| *key == "filename")
-                    .map(|(_, value)| (*value).to_owned());
-                let content = content.strip_suffix("\r\n").unwrap_or(content);
-                (name, content.len())
-            })
+/// Every part of a multipart body delimited by `boundary`: its name, file name, content type and
+/// size in bytes (the content is read as bytes, so a binary file is measured exactly). A part
+/// with no `Content-Disposition` name is left out.
+fn parts(body: &[u8], boundary: &str) -> Vec<ReceivedPart> {
+    let delimiter = format!("--{boundary}").into_bytes();
+    let next_delimiter = format!("\r\n--{boundary}").into_bytes();
+    let mut found = Vec::new();
+    let Some(first) = find(body, &delimiter) else {
+        return found;
+    };
+    let mut rest = &body[first + delimiter.len()..];
+    // After each delimiter: `--` ends the body, otherwise a line break and a part.
+    while let Some(after) = rest.strip_prefix(b"\r\n") {
+        let Some(head_end) = find(after, b"\r\n\r\n") else {
+            break;
+        };
+        let head = String::from_utf8_lossy(&after[..head_end]);
+        let content = &after[head_end + 4..];
+        let Some(end) = find(content, &next_delimiter) else {
+            break;
+        };
+        if let Some(part) = part_of(&head, end) {
+            found.push(part);
+        }
+        rest = &content[end + next_delimiter.len()..];
+    }
+    found
+}
+
+/// A part from its header lines and its size.
+fn part_of(head: &str, size: usize) -> Option<ReceivedPart> {
+    let mut name = None;
+    let mut file_name = None;
+    let mut content_type = None;
+    for line in head.lines() {
+        let Some((header, value)) = line.split_once(':') else {
+            continue;
+        };
+        if header.trim().eq_ignore_ascii_case("content-disposition") {
+            for param in value.split(';').filter_map(|param| param.split_once('=')) {
+                let value = param.1.trim().trim_matches('"').to_owned();
+                match param.0.trim() {
+                    "name" => name = Some(value),
+                    "filename" => file_name = Some(value),
+                    _ => {}
+                }
+            }
+        } else if header.trim().eq_ignore_ascii_case("content-type") {
+            content_type = Some(value.trim().to_owned());
+        }
+    }
+    Some(ReceivedPart {
+        name: name?,
+        file_name,
+        content_type,
+        size,
     })
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
 }
 
 #[cfg(test)]
@@ -129,18 +175,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_the_file_part() {
-        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.csv\"\r\n\
-                    Content-Type: text/csv\r\n\r\na,b\r\n1,2\r\n--XyZ--\r\n";
+    fn reads_every_part_as_bytes() {
+        let mut body = b"preamble\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; \
+                         filename=\"c.csv\"\r\nContent-Type: text/csv\r\n\r\na,b\r\n1,2\r\n--XyZ\r\n\
+                         Content-Disposition: form-data; name=\"raw\"\r\n\r\n"
+            .to_vec();
+        // Not UTF-8: measured as bytes.
+        body.extend_from_slice(&[0xff, 0xfe, 0x00, 0x80]);
+        body.extend_from_slice(b"\r\n--XyZ--\r\n");
         assert_eq!(
-            multipart_boundary("multipart/form-data; boundary=XyZ").as_deref(),
+            multipart_boundary("multipart/form-data; boundary=\"XyZ\"").as_deref(),
             Some("XyZ")
         );
         assert_eq!(
-            file_part(body.as_bytes(), "XyZ"),
-            Some((Some("c.csv".to_owned()), 8))
+            parts(&body, "XyZ"),
+            [
+                ReceivedPart {
+                    name: "file".into(),
+                    file_name: Some("c.csv".into()),
+                    content_type: Some("text/csv".into()),
+                    size: 8,
+                },
+                ReceivedPart {
+                    name: "raw".into(),
+                    file_name: None,
+                    content_type: None,
+                    size: 4,
+                },
+            ]
         );
         assert_eq!(multipart_boundary("application/json"), None);
-        assert_eq!(file_part(b"garbage", "XyZ"), None);
+        assert_eq!(parts(b"garbage", "XyZ"), []);
+        assert_eq!(parts(b"--XyZ--\r\n", "XyZ"), []);
     }
 }
