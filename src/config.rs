@@ -70,6 +70,28 @@ pub struct Credentials {
     pub password: Secret,
 }
 
+impl Credentials {
+    /// Client id and secret, and the portal user's e-mail id and password, by position.
+    #[deprecated(
+        since = "0.1.0",
+        note = "four positional strings, two of them secrets, are easy to swap: write \
+                `Credentials { client_id, client_secret, username, password }`"
+    )]
+    pub fn new(
+        client_id: impl Into<String>,
+        client_secret: impl Into<Secret>,
+        username: impl Into<String>,
+        password: impl Into<Secret>,
+    ) -> Self {
+        Self {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            username: username.into(),
+            password: password.into(),
+        }
+    }
+}
+
 /// How long the client waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
