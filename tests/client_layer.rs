@@ -46,6 +46,15 @@ fn create_request(reference: &str) -> types::CreateBillRequest {
     serde_json::from_str(&body).unwrap()
 }
 
+/// A status lookup of the bill `id`.
+async fn status(client: &Client, id: &str) -> Result<types::UtilityPaymentV2Response, Error> {
+    client
+        .get_utility_bill_status()
+        .utility_enkash_id(id)
+        .send()
+        .await
+}
+
 /// The error of a status lookup of `UTIL-1` against `server`.
 async fn lookup_error(server: &Server) -> Error {
     client(server)
@@ -773,12 +782,7 @@ async fn a_configured_proxy_carries_every_request_and_off_bypasses_it() {
         "{proxied:?}"
     );
     let client = Client::from_config(proxied).unwrap();
-    let bill = client
-        .get_utility_bill_status()
-        .utility_enkash_id("UTIL-1")
-        .send()
-        .await
-        .unwrap();
+    let bill = status(&client, "UTIL-1").await.unwrap();
     assert_eq!(bill.utility_enkash_id.as_deref(), Some("UTIL-1"));
     let lines: Vec<String> = proxy
         .seen()
@@ -802,12 +806,7 @@ async fn a_configured_proxy_carries_every_request_and_off_bypasses_it() {
             .unwrap(),
     )
     .unwrap();
-    client
-        .get_utility_bill_status()
-        .utility_enkash_id("UTIL-1")
-        .send()
-        .await
-        .unwrap();
+    status(&client, "UTIL-1").await.unwrap();
     assert_eq!(direct.seen()[1].path, "/api/v2/utilityPayment/UTIL-1");
 }
 
@@ -853,12 +852,7 @@ async fn a_users_http_builder_keeps_the_clients_rules() {
         .redirect(reqwest::redirect::Policy::limited(5))
         .pool_max_idle_per_host(2);
     let client = Client::from_config_and_http(config(&server).build().unwrap(), http).unwrap();
-    let err = client
-        .get_utility_bill_status()
-        .utility_enkash_id("UTIL-1")
-        .send()
-        .await
-        .unwrap_err();
+    let err = status(&client, "UTIL-1").await.unwrap_err();
     assert!(matches!(err, Error::Redirected(_)), "{err:?}");
     assert!(target.seen().is_empty(), "the redirect was not followed");
 }
@@ -914,16 +908,6 @@ async fn options_for_one_call_apply_to_it_alone_and_share_the_token() {
     })
     .await;
     let client = client(&server);
-    let status = |client: &Client, id: &'static str| {
-        let client = client.clone();
-        async move {
-            client
-                .get_utility_bill_status()
-                .utility_enkash_id(id)
-                .send()
-                .await
-        }
-    };
     status(&client, "UTIL-1").await.unwrap();
 
     let quick = client
