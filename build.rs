@@ -144,6 +144,7 @@ mod codegen_or_not {
             ));
         }
         let mut for_progenitor = value.clone();
+        crate::operations::success_answers(&mut for_progenitor);
         crate::operations::plain_references(&mut for_progenitor);
         crate::operations::require_settling_fields(&mut for_progenitor).map_err(|problems| {
             format!(

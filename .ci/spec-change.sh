@@ -52,7 +52,11 @@ operation = """  /api/v2/utilityPayment/{utilityEnkashId}/receipt:
           content:
             application/json:
               schema:
-                $ref: '#/components/schemas/UtilityPaymentV2Envelope'
+                anyOf:
+                  - $ref: '#/components/schemas/UtilityPaymentV2Envelope'
+                  - allOf:
+                      - $ref: '#/components/schemas/ErrorEnvelope'
+                      - $ref: '#/components/schemas/FailureCode'
               examples:
                 utilityPaymentV2Envelope:
                   $ref: '#/components/examples/UtilityPaymentV2Envelope'

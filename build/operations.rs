@@ -29,7 +29,16 @@ struct Operation {
     lookup_key: String,
     basic_auth: bool,
     bounds: Vec<String>,
+    /// The `FailureBody` variant of its error envelope.
+    failure_body: &'static str,
 }
+
+/// Each error envelope schema an operation's `4XX` response may name, and its `FailureBody`.
+const FAILURE_ENVELOPES: [(&str, &str); 3] = [
+    ("ErrorEnvelope", "Plain"),
+    ("ArErrorEnvelope", "Receivables"),
+    ("VendorErrorEnvelope", "Vendor"),
+];
 
 /// Reshapes each builder's `send()` into the call pipeline's, and returns the Rust items for the
 /// operation table and the envelopes, or the problems found.
@@ -109,7 +118,11 @@ fn read_operations(spec: &Value, problems: &mut Vec<String>) -> Vec<Operation> {
                             .iter()
                             .any(|scheme| scheme.get("basicAuth").is_some())
                     });
+            let Some(failure_body) = failure_body(spec, op, &at, problems) else {
+                continue;
+            };
             operations.push(Operation {
+                failure_body,
                 id,
                 method: method.to_uppercase(),
                 path: path.to_owned(),
@@ -121,6 +134,36 @@ fn read_operations(spec: &Value, problems: &mut Vec<String>) -> Vec<Operation> {
         }
     }
     operations
+}
+
+/// The `FailureBody` of the error envelope the operation's `4XX` response names.
+fn failure_body(
+    spec: &Value,
+    op: &Value,
+    at: &str,
+    problems: &mut Vec<String>,
+) -> Option<&'static str> {
+    let response = op.get("responses").and_then(|r| r.get("4XX"));
+    let response = response.map(|response| resolve(spec, response));
+    let schema = response
+        .and_then(|r| r.get("content"))
+        .and_then(|c| c.get("application/json"))
+        .and_then(|m| m.get("schema"))
+        .and_then(|s| s.get("$ref"))
+        .and_then(Value::as_str)
+        .and_then(|target| target.strip_prefix("#/components/schemas/"));
+    let found = FAILURE_ENVELOPES
+        .iter()
+        .find(|(name, _)| Some(*name) == schema)
+        .map(|(_, body)| *body);
+    if found.is_none() {
+        let names: Vec<&str> = FAILURE_ENVELOPES.iter().map(|(name, _)| *name).collect();
+        problems.push(format!(
+            "{at}.responses.4XX: its body must reference one of the error envelopes ({})",
+            names.join(", ")
+        ));
+    }
+    found
 }
 
 fn settle_by(op: &Value, at: &str) -> Result<String, String> {
@@ -324,7 +367,7 @@ fn operation_table(operations: &[Operation]) -> String {
          (`x-call-kind`), the request field an unknown outcome is settled by (`x-settle-by`), its \
          path and the bounds of its request (`minimum`, `maxItems`, ...).\n\
          pub mod operations {\n\
-         use crate::operation::{Auth, CallKind, LookupKey, OperationSpec};\n\
+         use crate::operation::{Auth, CallKind, FailureBody, LookupKey, OperationSpec};\n\
          use crate::validate::{Bound, Measure, Place};\n",
     );
     for op in operations {
@@ -332,7 +375,7 @@ fn operation_table(operations: &[Operation]) -> String {
         code.push_str(&format!(
             "/// `{} {}`\npub const {}: OperationSpec = OperationSpec {{ id: {:?}, method: {:?}, \
              path: {:?}, kind: CallKind::{}, lookup_key: crate::operation::{}, auth: Auth::{}, \
-             bounds: &[{bounds}] }};\n",
+             failure_body: FailureBody::{}, bounds: &[{bounds}] }};\n",
             op.method,
             op.path,
             const_name(&op.id),
@@ -342,6 +385,7 @@ fn operation_table(operations: &[Operation]) -> String {
             op.kind,
             op.lookup_key,
             if op.basic_auth { "Basic" } else { "Bearer" },
+            op.failure_body,
         ));
     }
     let all: Vec<String> = operations.iter().map(|op| const_name(&op.id)).collect();
@@ -557,7 +601,8 @@ fn split_send(
         /// outcome of a call that changes state is [`crate::Error::OutcomeUnknown`].
         pub async fn send(self) -> ::std::result::Result<#output, crate::Error> {
             let client = self.client;
-            crate::answer::call::<#body>(client, &super::operations::#spec, self.request()).await
+            let built = self.request().map_err(crate::driver::refused);
+            crate::answer::call::<#body>(client, &super::operations::#spec, built).await
         }
     };
     Ok([syn::ImplItem::Fn(request), syn::ImplItem::Fn(send)])
@@ -660,6 +705,87 @@ const BOUND_KEYWORDS: [&str; 5] = [
     "exclusiveMaximum",
     "description",
 ];
+
+/// Gives progenitor the success envelope of each answer: a 200 response schema `anyOf: [success,
+/// failure]` (a failure may come with HTTP 200) becomes the success envelope; the layer reads a
+/// failure whatever its status (`answer.rs`). Schemas nothing references any more (`FailureCode`)
+/// are dropped, so no type is generated for them.
+pub fn success_answers(value: &mut Value) {
+    let Some(Value::Mapping(paths)) = value.get_mut("paths") else {
+        return;
+    };
+    for (_, item) in paths.iter_mut() {
+        for method in METHODS {
+            let Some(schemas) = item
+                .get_mut(method)
+                .and_then(|op| op.get_mut("responses"))
+                .and_then(|responses| responses.get_mut("200"))
+                .and_then(|ok| ok.get_mut("content"))
+                .and_then(Value::as_mapping_mut)
+            else {
+                continue;
+            };
+            for (_, media) in schemas.iter_mut() {
+                let Some(schema) = media.get_mut("schema") else {
+                    continue;
+                };
+                let success = schema
+                    .get("anyOf")
+                    .and_then(Value::as_sequence)
+                    .and_then(|choices| choices.first())
+                    .cloned();
+                if let Some(success) = success {
+                    *schema = success;
+                }
+            }
+        }
+    }
+    drop_unreferenced_schemas(value);
+}
+
+/// Removes the component schemas no `$ref` in the document reaches, until none is left.
+fn drop_unreferenced_schemas(value: &mut Value) {
+    loop {
+        let mut text = Vec::new();
+        references(value, &mut text);
+        let Some(Value::Mapping(schemas)) = value
+            .get_mut("components")
+            .and_then(|components| components.get_mut("schemas"))
+        else {
+            return;
+        };
+        let unused: Vec<Value> = schemas
+            .keys()
+            .filter(|name| {
+                let target = format!("#/components/schemas/{}", name.as_str().unwrap_or(""));
+                !text.contains(&target)
+            })
+            .cloned()
+            .collect();
+        if unused.is_empty() {
+            return;
+        }
+        for name in unused {
+            schemas.remove(&name);
+        }
+    }
+}
+
+/// Every `$ref` target in `value`.
+fn references(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Mapping(map) => {
+            for (key, child) in map {
+                match (key.as_str(), child) {
+                    (Some("$ref"), Value::String(target)) => found.push(target.clone()),
+                    _ => references(child, found),
+                }
+            }
+        }
+        Value::Sequence(items) => items.iter().for_each(|item| references(item, found)),
+        _ => {}
+    }
+}
 
 /// Turns `{allOf: [{$ref: X}], minimum: 1}` into `{$ref: X}` everywhere. OpenAPI 3.0 ignores
 /// keywords beside a bare `$ref`, so a bound on a referenced schema (`billNetAmount`, an `Amount`
