@@ -787,6 +787,51 @@ fn references(value: &Value, found: &mut Vec<String>) {
     }
 }
 
+/// Drops `nullable: true` from every optional property, and with it the `type` written beside
+/// `allOf: [{$ref}]` (`{type: object, nullable: true, allOf: [$ref: X]}` becomes `{allOf: [$ref:
+/// X]}`, which [`plain_references`] makes `{$ref: X}`). An optional field is an `Option` (or a
+/// list, which reads `null` as empty) either way; typify would otherwise make a new type of each
+/// nullable reference. A required nullable property (a PATCH body's "clear it") and an inline map
+/// keep the mark.
+pub fn optional_without_null(value: &mut Value) {
+    match value {
+        Value::Mapping(map) => {
+            let required: Vec<String> = map
+                .get("required")
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten()
+                .filter_map(|name| name.as_str().map(str::to_owned))
+                .collect();
+            if let Some(Value::Mapping(properties)) = map.get_mut("properties") {
+                for (name, property) in properties.iter_mut() {
+                    let optional = name
+                        .as_str()
+                        .is_some_and(|name| !required.iter().any(|r| r == name));
+                    let Value::Mapping(property) = property else {
+                        continue;
+                    };
+                    let reference = property.contains_key("allOf");
+                    // An inline map stays nullable: typify makes it an `Option` only then, and a
+                    // plain map does not read `null`.
+                    let map = property.get("type").and_then(Value::as_str) == Some("object");
+                    if !optional || (map && !reference) {
+                        continue;
+                    }
+                    if property.remove("nullable").is_some() && reference {
+                        property.remove("type");
+                    }
+                }
+            }
+            for (_, child) in map.iter_mut() {
+                optional_without_null(child);
+            }
+        }
+        Value::Sequence(items) => items.iter_mut().for_each(optional_without_null),
+        _ => {}
+    }
+}
+
 /// Turns `{allOf: [{$ref: X}], minimum: 1}` into `{$ref: X}` everywhere. OpenAPI 3.0 ignores
 /// keywords beside a bare `$ref`, so a bound on a referenced schema (`billNetAmount`, an `Amount`
 /// of at least 1) is written this way; typify would make a new `f64` type of it. The layer checks
