@@ -531,24 +531,6 @@ mod codegen_or_not {
         })
     }
 
-    /// Every `$ref` under `value`, in document order.
-    fn collect_references<'a>(value: &'a Value, found: &mut Vec<&'a str>) {
-        match value {
-            Value::Mapping(map) => {
-                for (key, child) in map {
-                    match (key.as_str(), child) {
-                        (Some("$ref"), Value::String(target)) => found.push(target),
-                        _ => collect_references(child, found),
-                    }
-                }
-            }
-            Value::Sequence(items) => items
-                .iter()
-                .for_each(|item| collect_references(item, found)),
-            _ => {}
-        }
-    }
-
     /// Names of the component schemas EnKash sends: reachable from a response (of an operation, or
     /// `components.responses`) or from a webhook's body (`x-webhooks`), sorted.
     fn server_sent_schemas(spec: &Value) -> Vec<String> {
@@ -568,11 +550,11 @@ mod codegen_or_not {
                 "requestBody"
             };
             if let Some(part) = op.get(sent) {
-                collect_references(part, &mut roots);
+                crate::operations::references(part, &mut roots);
             }
         }
         if let Some(responses) = spec.get("components").and_then(|c| c.get("responses")) {
-            collect_references(responses, &mut roots);
+            crate::operations::references(responses, &mut roots);
         }
         let schemas = spec.get("components").and_then(|c| c.get("schemas"));
         let mut reached: Vec<String> = Vec::new();
@@ -584,7 +566,7 @@ mod codegen_or_not {
                         .and_then(|c| c.get("responses"))
                         .and_then(|r| r.get(name))
                 {
-                    collect_references(response, &mut roots);
+                    crate::operations::references(response, &mut roots);
                 }
                 continue;
             };
@@ -593,7 +575,7 @@ mod codegen_or_not {
             }
             reached.push(name.to_owned());
             if let Some(schema) = schemas.and_then(|s| s.get(name)) {
-                collect_references(schema, &mut roots);
+                crate::operations::references(schema, &mut roots);
             }
         }
         reached.sort();

@@ -771,8 +771,8 @@ fn drop_unreferenced_schemas(value: &mut Value) {
     }
 }
 
-/// Every `$ref` target in `value`.
-fn references(value: &Value, found: &mut Vec<String>) {
+/// Every `$ref` target in `value`, in document order.
+pub fn references(value: &Value, found: &mut Vec<String>) {
     match value {
         Value::Mapping(map) => {
             for (key, child) in map {

@@ -231,27 +231,22 @@ impl FailureParts {
 /// Reads a failure's body with the error envelope of `operation` (`FailureBody`), or Bill
 /// Payment's plain one when it does not fit; `None` when the body is no envelope at all.
 fn failure_parts(operation: &OperationSpec, body: &[u8]) -> Option<FailureParts> {
+    // Accounts Receivable's and Vendor Payment's envelopes have the same members.
+    macro_rules! with_error_response {
+        ($envelope:ty) => {
+            serde_json::from_slice::<$envelope>(body).ok().map(|e| {
+                FailureParts::new(
+                    e.response_code,
+                    e.response_message,
+                    e.payload.as_ref(),
+                    e.error_response.as_ref(),
+                )
+            })
+        };
+    }
     let detailed = match operation.failure_body {
-        FailureBody::Receivables => serde_json::from_slice::<types::ArErrorEnvelope>(body)
-            .ok()
-            .map(|e| {
-                FailureParts::new(
-                    e.response_code,
-                    e.response_message,
-                    e.payload.as_ref(),
-                    e.error_response.as_ref(),
-                )
-            }),
-        FailureBody::Vendor => serde_json::from_slice::<types::VendorErrorEnvelope>(body)
-            .ok()
-            .map(|e| {
-                FailureParts::new(
-                    e.response_code,
-                    e.response_message,
-                    e.payload.as_ref(),
-                    e.error_response.as_ref(),
-                )
-            }),
+        FailureBody::Receivables => with_error_response!(types::ArErrorEnvelope),
+        FailureBody::Vendor => with_error_response!(types::VendorErrorEnvelope),
         FailureBody::Plain => None,
     };
     detailed.or_else(|| {

@@ -172,28 +172,45 @@ async fn a_vendor_payment_failure_at_http_200_carries_its_error_response() {
     );
 }
 
-#[tokio::test]
-async fn a_bulk_search_answer_of_another_shape_keeps_its_raw_payload() {
-    let payload = json!({"records": [{"utilityEnkashId": "UTIL-1", "amount": 10.5}], "total": 1});
-    let answer = json!({"response_code": 0, "response_message": "Success", "payload": payload});
-    let server = Server::start(3600, move |_, _| Action::json(200, answer.clone())).await;
+/// The error of a bulk bill search answered by `answer`.
+async fn search_error(answer: fn() -> Action) -> Error {
+    let server = Server::start(3600, move |_, _| answer()).await;
     let request: types::UtilityBillSearchRequest =
         serde_json::from_str(r#"{"statuses": ["PENDING"], "offset": 0, "limit": 10}"#).unwrap();
-    let err = client(&server)
+    client(&server)
         .search_utility_bills()
         .body(request)
         .send()
         .await
-        .unwrap_err();
-    let Error::Decode(decode) = &err else {
-        panic!("a decode error: {err:?}");
-    };
-    let raw = decode.raw_payload().expect("the raw payload");
-    assert_eq!(**raw, payload);
+        .unwrap_err()
+}
+
+fn raw_payload(err: &Error) -> Option<Value> {
+    match err {
+        Error::Decode(decode) => decode.raw_payload().map(|raw| raw.clone().into_value()),
+        other => panic!("a decode error: {other:?}"),
+    }
+}
+
+fn other_shape() -> Value {
+    json!({"records": [{"utilityEnkashId": "UTIL-1", "amount": 10.5}], "total": 1})
+}
+
+#[tokio::test]
+async fn a_bulk_search_answer_of_another_shape_keeps_its_raw_payload() {
+    let err = search_error(|| {
+        Action::json(
+            200,
+            json!({"response_code": 0, "response_message": "Success", "payload": other_shape()}),
+        )
+    })
+    .await;
+    let raw = raw_payload(&err).expect("the raw payload");
+    assert_eq!(raw, other_shape());
     assert_eq!(raw["records"][0]["utilityEnkashId"], "UTIL-1");
 
     // A body that is not JSON has none.
-    let server = Server::start(3600, |_, _| {
+    let err = search_error(|| {
         Action::Reply(
             200,
             vec![("content-type", "text/html".into())],
@@ -201,44 +218,19 @@ async fn a_bulk_search_answer_of_another_shape_keeps_its_raw_payload() {
         )
     })
     .await;
-    let request: types::UtilityBillSearchRequest =
-        serde_json::from_str(r#"{"statuses": ["PENDING"], "offset": 0, "limit": 10}"#).unwrap();
-    let err = client(&server)
-        .search_utility_bills()
-        .body(request)
-        .send()
-        .await
-        .unwrap_err();
-    let Error::Decode(decode) = &err else {
-        panic!("a decode error: {err:?}");
-    };
-    assert!(decode.raw_payload().is_none());
+    assert_eq!(raw_payload(&err), None);
 }
 
 #[tokio::test]
 async fn a_raw_payload_masks_configured_secrets_it_echoes() {
-    let answer = json!({"response_code": 0, "payload": {"note": format!("echo {PASSWORD}")}});
-    let server = Server::start(3600, move |_, _| Action::json(200, answer.clone())).await;
-    let request: types::UtilityBillSearchRequest =
-        serde_json::from_str(r#"{"offset": 0, "limit": 10}"#).unwrap();
-    let err = client(&server)
-        .search_utility_bills()
-        .body(request)
-        .send()
-        .await
-        .unwrap_err();
-    let raw = err_raw(&err);
+    let err = search_error(|| {
+        Action::json(
+            200,
+            json!({"response_code": 0, "payload": {"note": format!("echo {PASSWORD}")}}),
+        )
+    })
+    .await;
+    let raw = raw_payload(&err).expect("the raw payload");
     assert!(!raw.to_string().contains(PASSWORD), "{raw}");
     assert!(raw["note"].as_str().unwrap().starts_with("echo "));
-}
-
-fn err_raw(err: &Error) -> Value {
-    match err {
-        Error::Decode(decode) => decode
-            .raw_payload()
-            .expect("raw payload")
-            .clone()
-            .into_value(),
-        other => panic!("a decode error: {other:?}"),
-    }
 }
