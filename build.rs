@@ -126,6 +126,8 @@ mod codegen_or_not {
     /// Marks an enumeration that only the client sends: it stays a closed, generated enum.
     /// Every other enumeration component is server-sent and becomes an open enum in `crate::enums`.
     const REQUEST_ONLY: &str = "x-request-only";
+    /// The documented values of a server-sent enumeration: an open list (other values are valid).
+    const OPEN_ENUM: &str = "x-extensible-enum";
     /// Marks a large object schema that optional fields hold behind a `Box`, so a record that
     /// leaves it out (and a list of records) does not carry its full size inline.
     const BOXED: &str = "x-boxed";
@@ -144,6 +146,8 @@ mod codegen_or_not {
             ));
         }
         let mut for_progenitor = value.clone();
+        crate::operations::success_answers(&mut for_progenitor);
+        crate::operations::optional_without_null(&mut for_progenitor);
         crate::operations::plain_references(&mut for_progenitor);
         // progenitor rejects multipart bodies: build/operations.rs sends them.
         crate::operations::strip_multipart(&mut for_progenitor);
@@ -397,13 +401,38 @@ mod codegen_or_not {
             .collect()
     }
 
-    /// Names of the enumeration components that the server sends, sorted.
+    /// Names of the enumeration components that the server sends (an open list of values), sorted.
     pub fn open_enum_names(spec: &Value) -> Vec<String> {
         component_schemas(spec)
-            .filter(|(_, schema)| schema.get("enum").is_some())
-            .filter(|(_, schema)| schema.get(REQUEST_ONLY) != Some(&Value::Bool(true)))
+            .filter(|(_, schema)| schema.get(OPEN_ENUM).is_some())
             .map(|(name, _)| name.to_owned())
             .collect()
+    }
+
+    /// A closed `enum` is a request-only component (marked [`REQUEST_ONLY`]); an enumeration
+    /// EnKash sends lists its documented values as [`OPEN_ENUM`], which other values pass.
+    fn check_enums(spec: &Value, server_sent: &[String], problems: &mut Vec<String>) {
+        for (name, schema) in component_schemas(spec) {
+            let at = format!("#/components/schemas/{name}");
+            let request_only = schema.get(REQUEST_ONLY) == Some(&Value::Bool(true));
+            if request_only && schema.get(OPEN_ENUM).is_some() {
+                problems.push(format!(
+                    "{at}/{OPEN_ENUM}: a request-only enumeration is closed (`enum`)"
+                ));
+            }
+            if schema.get("enum").is_some() && !request_only {
+                problems.push(format!(
+                    "{at}/enum: an enumeration is `{OPEN_ENUM}` (EnKash may send other values), \
+                     or `enum` marked `{REQUEST_ONLY}: true`"
+                ));
+            }
+            if request_only && server_sent.iter().any(|sent| sent == name) {
+                problems.push(format!(
+                    "{at}/{REQUEST_ONLY}: EnKash sends this schema (a response or webhook body \
+                     reaches it)"
+                ));
+            }
+        }
     }
 
     /// The masking type of each component marked [`SENSITIVE`].
@@ -463,7 +492,7 @@ mod codegen_or_not {
             let here = format!("{at}/properties/{key}");
             let folded = key.replace('_', "").to_ascii_lowercase();
             if folded.contains(ACCOUNT_NUMBER_NAME) {
-                let target = property.get("$ref").and_then(Value::as_str);
+                let target = reference(property);
                 let references_marked = target.is_some_and(|t| marked.iter().any(|m| m == t));
                 let marked_here =
                     property.get(SENSITIVE).and_then(Value::as_str) == Some("account-number");
@@ -491,6 +520,147 @@ mod codegen_or_not {
         }
     }
 
+    /// The `$ref` of a schema, bare or as the one member of its `allOf` (how a nullable or bounded
+    /// reference is written).
+    fn reference(schema: &Value) -> Option<&str> {
+        schema.get("$ref").and_then(Value::as_str).or_else(|| {
+            schema
+                .get("allOf")
+                .and_then(Value::as_sequence)
+                .filter(|items| items.len() == 1)
+                .and_then(|items| items[0].get("$ref"))
+                .and_then(Value::as_str)
+        })
+    }
+
+    /// Names of the component schemas EnKash sends: reachable from a response (of an operation, or
+    /// `components.responses`) or from a webhook's body (`x-webhooks`), sorted.
+    fn server_sent_schemas(spec: &Value) -> Vec<String> {
+        let mut roots = Vec::new();
+        let operations = ["paths", "x-webhooks"].into_iter().flat_map(|section| {
+            spec.get(section)
+                .and_then(Value::as_mapping)
+                .into_iter()
+                .flatten()
+                .flat_map(|(_, item)| item.as_mapping().into_iter().flatten())
+                .map(move |(_, op)| (section, op))
+        });
+        for (section, op) in operations {
+            let sent = if section == "paths" {
+                "responses"
+            } else {
+                "requestBody"
+            };
+            if let Some(part) = op.get(sent) {
+                crate::operations::references(part, &mut roots);
+            }
+        }
+        if let Some(responses) = spec.get("components").and_then(|c| c.get("responses")) {
+            crate::operations::references(responses, &mut roots);
+        }
+        let schemas = spec.get("components").and_then(|c| c.get("schemas"));
+        let mut reached: Vec<String> = Vec::new();
+        while let Some(target) = roots.pop() {
+            let Some(name) = target.strip_prefix("#/components/schemas/") else {
+                if let Some(name) = target.strip_prefix("#/components/responses/")
+                    && let Some(response) = spec
+                        .get("components")
+                        .and_then(|c| c.get("responses"))
+                        .and_then(|r| r.get(name))
+                {
+                    crate::operations::references(response, &mut roots);
+                }
+                continue;
+            };
+            if reached.iter().any(|known| known == name) {
+                continue;
+            }
+            reached.push(name.to_owned());
+            if let Some(schema) = schemas.and_then(|s| s.get(name)) {
+                crate::operations::references(schema, &mut roots);
+            }
+        }
+        reached.sort();
+        reached
+    }
+
+    /// Every optional property of a server-sent schema, at any depth, is `nullable: true` (EnKash's
+    /// back end sends `null` for an absent field); a reference is written `{type, nullable: true,
+    /// allOf: [$ref]}`. A property without a `type` (any JSON value) admits `null` already.
+    fn check_server_nulls(spec: &Value, server_sent: &[String], problems: &mut Vec<String>) {
+        let schemas = spec.get("components").and_then(|c| c.get("schemas"));
+        for name in server_sent {
+            if let Some(schema) = schemas.and_then(|s| s.get(name.as_str())) {
+                check_nullable_properties(
+                    spec,
+                    schema,
+                    &format!("#/components/schemas/{name}"),
+                    problems,
+                );
+            }
+        }
+    }
+
+    fn check_nullable_properties(
+        spec: &Value,
+        schema: &Value,
+        at: &str,
+        problems: &mut Vec<String>,
+    ) {
+        let required: Vec<&str> = schema
+            .get("required")
+            .and_then(Value::as_sequence)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let properties = schema.get("properties").and_then(Value::as_mapping);
+        for (key, property) in properties.into_iter().flatten() {
+            let key = key.as_str().unwrap_or("?");
+            let here = format!(
+                "{at}/properties/{key_text}",
+                key_text = key_text(&Value::from(key))
+            );
+            let nullable = property.get("nullable") == Some(&Value::Bool(true));
+            let typed = property.get("type").is_some();
+            // A reference to a schema without a `type` (any JSON value) admits `null` already.
+            let any_value = property
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|target| target.strip_prefix("#/components/schemas/"))
+                .and_then(|name| spec.get("components")?.get("schemas")?.get(name))
+                .is_some_and(|target| target.get("type").is_none());
+            if !required.contains(&key) && !nullable && !any_value {
+                if property.get("$ref").is_some() {
+                    problems.push(format!(
+                        "{here}: an optional field EnKash sends may be null; write the reference \
+                         as `{{type, nullable: true, allOf: [$ref]}}`"
+                    ));
+                } else if typed || property.get("allOf").is_some() {
+                    problems.push(format!(
+                        "{here}: an optional field EnKash sends may be null; mark it `nullable: true`"
+                    ));
+                }
+            }
+            if nullable && !typed {
+                problems.push(format!("{here}: `nullable` needs a `type` beside it"));
+            }
+            if let Some(target) = reference(property).filter(|_| property.get("$ref").is_none()) {
+                let declared = target
+                    .strip_prefix("#/components/schemas/")
+                    .and_then(|name| spec.get("components")?.get("schemas")?.get(name))
+                    .and_then(|schema| schema.get("type"));
+                if typed && declared.is_some() && declared != property.get("type") {
+                    problems.push(format!("{here}/type: must be the `type` of {target}"));
+                }
+            }
+            check_nullable_properties(spec, property, &here, problems);
+            if let Some(items) = property.get("items") {
+                check_nullable_properties(spec, items, &format!("{here}/items"), problems);
+            }
+        }
+    }
+
     fn component_schemas(spec: &Value) -> impl Iterator<Item = (&str, &Value)> {
         spec.get("components")
             .and_then(|c| c.get("schemas"))
@@ -506,6 +676,9 @@ mod codegen_or_not {
         let mut problems = Vec::new();
         walk(spec, &mut String::from("#"), &mut problems);
         check_sensitive(spec, &mut problems);
+        let server_sent = server_sent_schemas(spec);
+        check_server_nulls(spec, &server_sent, &mut problems);
+        check_enums(spec, &server_sent, &mut problems);
         for (name, schema) in component_schemas(spec) {
             let Some(mark) = schema.get(BOXED) else {
                 continue;

@@ -29,6 +29,7 @@ field = """    UtilityPaymentV2Response:
         settlementUtr:
           description: UTR of the settlement of this bill, once settled.
           type: string
+          nullable: true
 """
 anchor = """    UtilityPaymentV2Response:
       description: A bill record (current generation), as returned by create and the v2 lookups.
@@ -52,7 +53,11 @@ operation = """  /api/v2/utilityPayment/{utilityEnkashId}/receipt:
           content:
             application/json:
               schema:
-                $ref: '#/components/schemas/UtilityPaymentV2Envelope'
+                anyOf:
+                  - $ref: '#/components/schemas/UtilityPaymentV2Envelope'
+                  - allOf:
+                      - $ref: '#/components/schemas/ErrorEnvelope'
+                      - $ref: '#/components/schemas/FailureCode'
               examples:
                 utilityPaymentV2Envelope:
                   $ref: '#/components/examples/UtilityPaymentV2Envelope'
@@ -78,6 +83,24 @@ grep -q "pub settlement_utr: ::std::option::Option<::std::string::String>" gener
 git -C "$root" diff --no-index --stat "$root/generated/enkash.snap" "$copy/generated/enkash.snap" || true
 cargo test --quiet --workspace --all-features
 echo "==> an added field and an added operation built and passed with no Rust edit"
+
+echo "==> a field EnKash sends that is optional but not nullable is refused, naming its path"
+sed -i '/^        settlementUtr:$/,/nullable: true/{/nullable: true/d}' spec/enkash.yaml
+if cargo build --quiet --features codegen 2>"$copy/refused.log"; then
+  echo "spec-change: the build accepted a server-sent optional field without nullable" >&2
+  exit 1
+fi
+grep -F '#/components/schemas/UtilityPaymentV2Response/properties/settlementUtr: an optional field EnKash sends may be null' "$copy/refused.log"
+python3 - spec/enkash.yaml <<'PY'
+import sys
+path = sys.argv[1]
+text = open(path).read()
+broken = """          description: UTR of the settlement of this bill, once settled.
+          type: string
+"""
+text = text.replace(broken, broken + "          nullable: true\n", 1)
+open(path, "w").write(text)
+PY
 
 echo "==> an operation without x-call-kind is refused, naming its path"
 sed -i '/operationId: getUtilityBillReceipt/{n;d}' spec/enkash.yaml

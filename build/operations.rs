@@ -36,6 +36,8 @@ struct Operation {
     bounds: Vec<String>,
     /// `Some(crate::operation::Paging { .. })` as Rust source, or `None`.
     paging: String,
+    /// The `FailureBody` variant of its error envelope.
+    failure_body: &'static str,
     /// The file parts of its `multipart/form-data` body, in the spec's order.
     parts: Vec<Part>,
 }
@@ -49,6 +51,13 @@ pub struct Part {
     required: bool,
     description: Option<String>,
 }
+
+/// Each error envelope schema an operation's `4XX` response may name, and its `FailureBody`.
+const FAILURE_ENVELOPES: [(&str, &str); 3] = [
+    ("ErrorEnvelope", "Plain"),
+    ("ArErrorEnvelope", "Receivables"),
+    ("VendorErrorEnvelope", "Vendor"),
+];
 
 /// Reshapes each builder's `send()` into the call pipeline's, and returns the Rust items for the
 /// operation table and the envelopes, or the problems found.
@@ -149,7 +158,11 @@ fn read_operations(spec: &Value, problems: &mut Vec<String>) -> Vec<Operation> {
                             .iter()
                             .any(|scheme| scheme.get("basicAuth").is_some())
                     });
+            let Some(failure_body) = failure_body(spec, op, &at, problems) else {
+                continue;
+            };
             operations.push(Operation {
+                failure_body,
                 id,
                 method: method.to_uppercase(),
                 path: path.to_owned(),
@@ -163,6 +176,36 @@ fn read_operations(spec: &Value, problems: &mut Vec<String>) -> Vec<Operation> {
         }
     }
     operations
+}
+
+/// The `FailureBody` of the error envelope the operation's `4XX` response names.
+fn failure_body(
+    spec: &Value,
+    op: &Value,
+    at: &str,
+    problems: &mut Vec<String>,
+) -> Option<&'static str> {
+    let response = op.get("responses").and_then(|r| r.get("4XX"));
+    let response = response.map(|response| resolve(spec, response));
+    let schema = response
+        .and_then(|r| r.get("content"))
+        .and_then(|c| c.get("application/json"))
+        .and_then(|m| m.get("schema"))
+        .and_then(|s| s.get("$ref"))
+        .and_then(Value::as_str)
+        .and_then(|target| target.strip_prefix("#/components/schemas/"));
+    let found = FAILURE_ENVELOPES
+        .iter()
+        .find(|(name, _)| Some(*name) == schema)
+        .map(|(_, body)| *body);
+    if found.is_none() {
+        let names: Vec<&str> = FAILURE_ENVELOPES.iter().map(|(name, _)| *name).collect();
+        problems.push(format!(
+            "{at}.responses.4XX: its body must reference one of the error envelopes ({})",
+            names.join(", ")
+        ));
+    }
+    found
 }
 
 fn settle_by(op: &Value, at: &str) -> Result<String, String> {
@@ -426,7 +469,7 @@ fn operation_table(operations: &[Operation]) -> String {
          (`x-call-kind`), the request field an unknown outcome is settled by (`x-settle-by`), its \
          path and the bounds of its request (`minimum`, `maxItems`, ...).\n\
          pub mod operations {\n\
-         use crate::operation::{Auth, CallKind, LookupKey, OperationSpec};\n\
+         use crate::operation::{Auth, CallKind, FailureBody, LookupKey, OperationSpec};\n\
          use crate::validate::{Bound, Measure, Place};\n",
     );
     for op in operations {
@@ -434,7 +477,7 @@ fn operation_table(operations: &[Operation]) -> String {
         code.push_str(&format!(
             "/// `{} {}`\npub const {}: OperationSpec = OperationSpec {{ id: {:?}, method: {:?}, \
              path: {:?}, kind: CallKind::{}, lookup_key: crate::operation::{}, auth: Auth::{}, \
-             bounds: &[{bounds}], paging: {} }};\n",
+             failure_body: FailureBody::{}, bounds: &[{bounds}], paging: {} }};\n",
             op.method,
             op.path,
             const_name(&op.id),
@@ -444,6 +487,7 @@ fn operation_table(operations: &[Operation]) -> String {
             op.kind,
             op.lookup_key,
             if op.basic_auth { "Basic" } else { "Bearer" },
+            op.failure_body,
             op.paging,
         ));
     }
@@ -860,7 +904,8 @@ fn split_send(
         /// outcome of a call that changes state is [`crate::Error::OutcomeUnknown`].
         pub async fn send(self) -> ::std::result::Result<#output, crate::Error> {
             let client = self.client;
-            crate::answer::call::<#body>(client, &super::operations::#spec, self.request()).await
+            let built = self.request().map_err(crate::driver::refused);
+            crate::answer::call::<#body>(client, &super::operations::#spec, built).await
         }
     };
     let send_with_metadata: syn::ImplItemFn = syn::parse_quote! {
@@ -870,12 +915,9 @@ fn split_send(
             self,
         ) -> ::std::result::Result<crate::Response<#output>, crate::Error> {
             let client = self.client;
-            crate::answer::call_with_metadata::<#body>(
-                client,
-                &super::operations::#spec,
-                self.request(),
-            )
-            .await
+            let built = self.request().map_err(crate::driver::refused);
+            crate::answer::call_with_metadata::<#body>(client, &super::operations::#spec, built)
+                .await
         }
     };
     let mut items = vec![
@@ -898,7 +940,8 @@ fn split_send(
                 >,
             > + Send + 'a {
                 let client = self.client;
-                crate::pages::pages::<#body>(client, &super::operations::#spec, self.request())
+                let built = self.request().map_err(crate::driver::refused);
+                crate::pages::pages::<#body>(client, &super::operations::#spec, built)
             }
         };
         items.push(syn::ImplItem::Fn(pages));
@@ -1003,6 +1046,132 @@ const BOUND_KEYWORDS: [&str; 5] = [
     "exclusiveMaximum",
     "description",
 ];
+
+/// Gives progenitor the success envelope of each answer: a 200 response schema `anyOf: [success,
+/// failure]` (a failure may come with HTTP 200) becomes the success envelope; the layer reads a
+/// failure whatever its status (`answer.rs`). Schemas nothing references any more (`FailureCode`)
+/// are dropped, so no type is generated for them.
+pub fn success_answers(value: &mut Value) {
+    let Some(Value::Mapping(paths)) = value.get_mut("paths") else {
+        return;
+    };
+    for (_, item) in paths.iter_mut() {
+        for method in METHODS {
+            let Some(schemas) = item
+                .get_mut(method)
+                .and_then(|op| op.get_mut("responses"))
+                .and_then(|responses| responses.get_mut("200"))
+                .and_then(|ok| ok.get_mut("content"))
+                .and_then(Value::as_mapping_mut)
+            else {
+                continue;
+            };
+            for (_, media) in schemas.iter_mut() {
+                let Some(schema) = media.get_mut("schema") else {
+                    continue;
+                };
+                let success = schema
+                    .get("anyOf")
+                    .and_then(Value::as_sequence)
+                    .and_then(|choices| choices.first())
+                    .cloned();
+                if let Some(success) = success {
+                    *schema = success;
+                }
+            }
+        }
+    }
+    drop_unreferenced_schemas(value);
+}
+
+/// Removes the component schemas no `$ref` in the document reaches, until none is left.
+fn drop_unreferenced_schemas(value: &mut Value) {
+    loop {
+        let mut text = Vec::new();
+        references(value, &mut text);
+        let Some(Value::Mapping(schemas)) = value
+            .get_mut("components")
+            .and_then(|components| components.get_mut("schemas"))
+        else {
+            return;
+        };
+        let unused: Vec<Value> = schemas
+            .keys()
+            .filter(|name| {
+                let target = format!("#/components/schemas/{}", name.as_str().unwrap_or(""));
+                !text.contains(&target)
+            })
+            .cloned()
+            .collect();
+        if unused.is_empty() {
+            return;
+        }
+        for name in unused {
+            schemas.remove(&name);
+        }
+    }
+}
+
+/// Every `$ref` target in `value`, in document order.
+pub fn references(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Mapping(map) => {
+            for (key, child) in map {
+                match (key.as_str(), child) {
+                    (Some("$ref"), Value::String(target)) => found.push(target.clone()),
+                    _ => references(child, found),
+                }
+            }
+        }
+        Value::Sequence(items) => items.iter().for_each(|item| references(item, found)),
+        _ => {}
+    }
+}
+
+/// Drops `nullable: true` from every optional property, and with it the `type` written beside
+/// `allOf: [{$ref}]` (`{type: object, nullable: true, allOf: [$ref: X]}` becomes `{allOf: [$ref:
+/// X]}`, which [`plain_references`] makes `{$ref: X}`). An optional field is an `Option` (or a
+/// list, which reads `null` as empty) either way; typify would otherwise make a new type of each
+/// nullable reference. A required nullable property (a PATCH body's "clear it") and an inline map
+/// keep the mark.
+pub fn optional_without_null(value: &mut Value) {
+    match value {
+        Value::Mapping(map) => {
+            let required: Vec<String> = map
+                .get("required")
+                .and_then(Value::as_sequence)
+                .into_iter()
+                .flatten()
+                .filter_map(|name| name.as_str().map(str::to_owned))
+                .collect();
+            if let Some(Value::Mapping(properties)) = map.get_mut("properties") {
+                for (name, property) in properties.iter_mut() {
+                    let optional = name
+                        .as_str()
+                        .is_some_and(|name| !required.iter().any(|r| r == name));
+                    let Value::Mapping(property) = property else {
+                        continue;
+                    };
+                    let reference = property.contains_key("allOf");
+                    // An inline map stays nullable: typify makes it an `Option` only then, and a
+                    // plain map does not read `null`.
+                    let map = property.get("type").and_then(Value::as_str) == Some("object");
+                    if !optional || (map && !reference) {
+                        continue;
+                    }
+                    if property.remove("nullable").is_some() && reference {
+                        property.remove("type");
+                    }
+                }
+            }
+            for (_, child) in map.iter_mut() {
+                optional_without_null(child);
+            }
+        }
+        Value::Sequence(items) => items.iter_mut().for_each(optional_without_null),
+        _ => {}
+    }
+}
 
 /// Turns `{allOf: [{$ref: X}], minimum: 1}` into `{$ref: X}` everywhere. OpenAPI 3.0 ignores
 /// keywords beside a bare `$ref`, so a bound on a referenced schema (`billNetAmount`, an `Amount`

@@ -17,7 +17,7 @@ use crate::error::{
     TransportError, TransportErrorKind, UnknownCause, excerpt,
 };
 use crate::generated::Client;
-use crate::operation::{CallKind, OperationSpec};
+use crate::operation::{CallKind, FailureBody, OperationSpec};
 use crate::response::{Response, ResponseMetadata};
 use crate::types;
 
@@ -183,6 +183,7 @@ where
             status,
             "the body is larger than the configured limit",
             b"",
+            None,
         ));
     }
     match status {
@@ -190,36 +191,36 @@ where
             Ok(envelope) => {
                 let code = envelope.response_code();
                 if code != 0 {
+                    // The failure's own envelope says what the success envelope does not keep:
+                    // its payload (a string, null or an object) and `errorResponse`.
+                    let parts = failure_parts(operation, body).unwrap_or_default();
                     return Err(Error::Api(Box::new(ApiError {
                         operation: operation.id,
                         http_status: status,
                         code: Some(ResponseCode::from_code(code)),
                         message: envelope.response_message().map(str::to_owned),
-                        payload: None,
+                        payload: parts.payload,
                         request_id: failure.request_id(),
                         retry_after: None,
+                        error_response: parts.error_response,
                     })));
                 }
                 envelope
                     .into_output()
-                    .ok_or_else(|| failure.undecodable(status, "the payload is missing", b""))
+                    .ok_or_else(|| failure.undecodable(status, "the payload is missing", b"", None))
             }
             Err(err) => {
                 // A failure whose payload does not fit the success schema (often a plain string).
-                if let Ok(generic) = serde_json::from_slice::<types::ErrorEnvelope>(body)
-                    && generic.response_code.is_some_and(|code| code != 0)
+                if let Some(parts) = failure_parts(operation, body)
+                    && parts.code.is_some_and(|code| code != 0)
                 {
-                    return failure.answered(
-                        status,
-                        generic.response_code,
-                        generic.response_message,
-                        payload_excerpt(generic.payload.as_ref()),
-                    );
+                    return failure.answered(status, parts);
                 }
                 // The path and the expected type, never the value; the value is masked in the
-                // excerpt too.
+                // excerpt too. The payload itself goes with the error, for the caller to read.
+                let raw = raw_payload(body);
                 let (reason, masked) = crate::redact::unreadable::<T>(body, err);
-                Err(failure.undecodable(status, &reason, &masked))
+                Err(failure.undecodable(status, &reason, &masked, raw))
             }
         },
         300..=399 => {
@@ -233,17 +234,95 @@ where
                 location,
             ))))
         }
-        400..=599 => match serde_json::from_slice::<types::ErrorEnvelope>(body) {
-            Ok(generic) => failure.answered(
+        400..=599 => match failure_parts(operation, body) {
+            Some(parts) => failure.answered(status, parts),
+            None => failure.answered(
                 status,
-                generic.response_code,
-                generic.response_message,
-                payload_excerpt(generic.payload.as_ref()),
+                FailureParts {
+                    payload: Some(excerpt(body)),
+                    ..FailureParts::default()
+                },
             ),
-            Err(_) => failure.answered(status, None, None, Some(excerpt(body))),
         },
-        _ => failure.answered(status, None, None, None),
+        _ => failure.answered(status, FailureParts::default()),
     }
+}
+
+/// What a failed answer's envelope says.
+#[derive(Default)]
+struct FailureParts {
+    code: Option<i64>,
+    message: Option<String>,
+    /// The payload as bounded, masked text.
+    payload: Option<String>,
+    /// `errorResponse`, masked.
+    error_response: Option<Box<serde_json::Value>>,
+}
+
+impl FailureParts {
+    fn new(
+        code: Option<i64>,
+        message: Option<String>,
+        payload: Option<&serde_json::Value>,
+        error_response: Option<&types::ErrorResponse>,
+    ) -> Self {
+        Self {
+            code,
+            message,
+            payload: payload_excerpt(payload),
+            error_response: error_response
+                .and_then(|detail| serde_json::to_value(detail).ok())
+                .map(|detail| Box::new(crate::redact::masked_json(detail))),
+        }
+    }
+}
+
+/// Reads a failure's body with the error envelope of `operation` (`FailureBody`), or Bill
+/// Payment's plain one when it does not fit; `None` when the body is no envelope at all.
+fn failure_parts(operation: &OperationSpec, body: &[u8]) -> Option<FailureParts> {
+    // Accounts Receivable's and Vendor Payment's envelopes have the same members.
+    macro_rules! with_error_response {
+        ($envelope:ty) => {
+            serde_json::from_slice::<$envelope>(body).ok().map(|e| {
+                FailureParts::new(
+                    e.response_code,
+                    e.response_message,
+                    e.payload.as_ref(),
+                    e.error_response.as_ref(),
+                )
+            })
+        };
+    }
+    let detailed = match operation.failure_body {
+        FailureBody::Receivables => with_error_response!(types::ArErrorEnvelope),
+        FailureBody::Vendor => with_error_response!(types::VendorErrorEnvelope),
+        FailureBody::Plain => None,
+    };
+    detailed.or_else(|| {
+        serde_json::from_slice::<types::ErrorEnvelope>(body)
+            .ok()
+            .map(|e| {
+                FailureParts::new(
+                    e.response_code,
+                    e.response_message,
+                    e.payload.as_ref(),
+                    None,
+                )
+            })
+    })
+}
+
+/// The payload of a JSON answer that does not match its typed model: the envelope's `payload`
+/// when the body is an envelope, else the whole body; `None` when the body is not JSON.
+fn raw_payload(body: &[u8]) -> Option<crate::secret::JsonPayload> {
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let envelope = value
+        .as_object()
+        .is_some_and(|map| map.contains_key("response_code") && map.contains_key("payload"));
+    if envelope {
+        value = value.get_mut("payload").map(serde_json::Value::take)?;
+    }
+    Some(crate::secret::JsonPayload::new(value))
 }
 
 /// An error payload as bounded, masked text.
@@ -325,13 +404,7 @@ impl<'a> Failure<'a> {
     }
 
     /// EnKash answered with a failure status or code.
-    fn answered<T>(
-        &self,
-        status: u16,
-        code: Option<i64>,
-        message: Option<String>,
-        payload: Option<String>,
-    ) -> Result<T, Error> {
+    fn answered<T>(&self, status: u16, parts: FailureParts) -> Result<T, Error> {
         if status == 401
             && let Some(token_error) = &self.facts.token_error
         {
@@ -348,16 +421,23 @@ impl<'a> Failure<'a> {
         Err(Error::Api(Box::new(ApiError {
             operation: self.spec.id,
             http_status: status,
-            code: code.map(ResponseCode::from_code),
-            message,
-            payload,
+            code: parts.code.map(ResponseCode::from_code),
+            message: parts.message,
+            payload: parts.payload,
             request_id: self.request_id(),
             retry_after: self.retry_after(),
+            error_response: parts.error_response,
         })))
     }
 
     /// An answer that could not be read: for a call that changes state, its outcome is unknown.
-    fn undecodable(&self, status: u16, reason: &str, body: &[u8]) -> Error {
+    fn undecodable(
+        &self,
+        status: u16,
+        reason: &str,
+        body: &[u8],
+        raw: Option<crate::secret::JsonPayload>,
+    ) -> Error {
         if self.moves_state() {
             return self.unknown(UnknownCause::UnreadableAnswer, Some(status));
         }
@@ -366,6 +446,7 @@ impl<'a> Failure<'a> {
             http_status: status,
             reason: reason.chars().take(200).collect(),
             excerpt: excerpt(body),
+            raw_payload: raw.map(Box::new),
         }))
     }
 

@@ -88,7 +88,8 @@ where
 }
 
 /// Decodes a list into a `Vec` that grows by half its length at a time instead of doubling, and
-/// is shrunk to its length at the end.
+/// is shrunk to its length at the end. A `null` (how EnKash's back end sends an absent list) is
+/// an empty list.
 ///
 /// JSON does not say how long a list is, so serde's `Vec` doubles as it goes: a search answer of
 /// 10,000 bills ends up with room for 16,384, and a list of one record with room for four. Every
@@ -98,7 +99,30 @@ where
     D: Deserializer<'de>,
     T: de::Deserialize<'de>,
 {
-    deserializer.deserialize_seq(CompactVec(PhantomData))
+    deserializer.deserialize_option(NullOrSeq(PhantomData))
+}
+
+/// `null`, or a list read by [`CompactVec`].
+struct NullOrSeq<T>(PhantomData<fn() -> T>);
+
+impl<'de, T: de::Deserialize<'de>> Visitor<'de> for NullOrSeq<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array or null")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Vec<T>, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Vec<T>, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Vec<T>, D::Error> {
+        deserializer.deserialize_seq(CompactVec(PhantomData))
+    }
 }
 
 struct CompactVec<T>(PhantomData<fn() -> T>);

@@ -27,7 +27,15 @@ use crate::types;
 use crate::validate::JsonBody;
 
 /// What a generated builder hands over: the request it built, or why it could not build one.
-pub(crate) type Built = Result<Request, progenitor_client::Error<types::ErrorEnvelope>>;
+pub(crate) type Built = Result<Request, String>;
+
+/// Why a generated builder could not build its request, whatever the operation's error type.
+pub(crate) fn refused<E: std::fmt::Debug>(err: progenitor_client::Error<E>) -> String {
+    match err {
+        progenitor_client::Error::InvalidRequest(message) => message,
+        other => other.to_string(),
+    }
+}
 
 /// An answer read in full (at most the configured limit), with the facts of the call.
 #[derive(Debug)]
@@ -103,11 +111,7 @@ pub(crate) fn built_request(
     operation: &'static OperationSpec,
     built: Built,
 ) -> Result<Request, Error> {
-    built.map_err(|err| {
-        let message = match err {
-            progenitor_client::Error::InvalidRequest(message) => message,
-            other => other.to_string(),
-        };
+    built.map_err(|message| {
         Error::InvalidRequest(Box::new(ValidationError::from_builder_message(
             operation.id,
             &message,
@@ -321,7 +325,7 @@ fn fetch_token(
                 .password(credentials.password.clone())
                 .grant_type(types::OAuthTokenRequestGrantType::Password)
                 .client_id(credentials.client_id.clone());
-            let built = client.oauth_token().body(form).request();
+            let built = client.oauth_token().body(form).request().map_err(refused);
             let answer = send_until(client, operation, built, Some(deadline)).await;
             let result =
                 crate::answer::decode::<TokenResponse>(operation, answer).map_err(token_error);

@@ -322,9 +322,21 @@ pub struct ApiError {
     pub request_id: Option<String>,
     /// How long the server asked to wait (`Retry-After`), when it did.
     pub retry_after: Option<Duration>,
+    /// `errorResponse` of an Accounts Receivable or Vendor Payment failure, as JSON with
+    /// secrets masked (read it with [`ApiError::error_response`]).
+    pub(crate) error_response: Option<Box<serde_json::Value>>,
 }
 
 impl ApiError {
+    /// The structured `errorResponse` an Accounts Receivable or Vendor Payment failure carries
+    /// (`errorType`, `errorMessage`, `requestId`, `timestamp`, `apiSubErrors`), with secrets
+    /// masked as in the rest of the error. `None` for a Bill Payment failure, or when the body had
+    /// none.
+    pub fn error_response(&self) -> Option<crate::types::ErrorResponse> {
+        let value = self.error_response.as_deref()?;
+        serde_json::from_value(value.clone()).ok()
+    }
+
     /// HTTP 400 with payload "No utility payment found": the looked-up bill does not exist.
     pub fn is_not_found(&self) -> bool {
         self.http_status == 400
@@ -571,6 +583,18 @@ pub struct DecodeError {
     pub reason: String,
     /// The start of the body (bounded, with secrets masked).
     pub excerpt: String,
+    /// The answer's payload as sent, when the answer is JSON but does not match the typed model.
+    pub(crate) raw_payload: Option<Box<crate::secret::JsonPayload>>,
+}
+
+impl DecodeError {
+    /// The payload of an answer that is JSON but does not match the operation's typed model (its
+    /// envelope's `payload`, or the whole body when it is no envelope), so a caller can still
+    /// read it: the bulk bill search's answer, whose body EnKash does not publish, for one. Its
+    /// `Debug` and `Display` mask sensitive values; configured secrets it echoes are masked.
+    pub fn raw_payload(&self) -> Option<&crate::secret::JsonPayload> {
+        self.raw_payload.as_deref()
+    }
 }
 
 impl fmt::Display for DecodeError {

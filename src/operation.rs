@@ -43,6 +43,19 @@ pub enum Auth {
     Bearer,
 }
 
+/// The error envelope an operation's failures come in: the schema its `4XX` response names in the
+/// spec. The same envelope carries a failure at HTTP 200 (a non-zero `response_code`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FailureBody {
+    /// `ErrorEnvelope` (Bill Payment and the token call): code, message and payload.
+    Plain,
+    /// `ArErrorEnvelope` (Accounts Receivable): also `errorResponse`.
+    Receivables,
+    /// `VendorErrorEnvelope` (Vendor Payment): also `errorResponse`.
+    Vendor,
+}
+
 /// One operation of the spec, as `build.rs` reads it (see `crate::operations`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -59,6 +72,8 @@ pub struct OperationSpec {
     pub lookup_key: LookupKey,
     /// Basic or bearer.
     pub auth: Auth,
+    /// The envelope its failures come in.
+    pub failure_body: FailureBody,
     /// The bounds of its request values.
     pub bounds: &'static [crate::validate::Bound],
     /// How a search pages (`x-pages`), or `None` for an operation that does not.

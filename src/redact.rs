@@ -91,6 +91,11 @@ pub(crate) fn json_text(value: Value) -> String {
     mask_json(value).to_string()
 }
 
+/// A JSON document with sensitive values masked (as [`json_text`], kept as JSON).
+pub(crate) fn masked_json(value: Value) -> Value {
+    mask_json(value)
+}
+
 /// `text` cut to [`EXCERPT_LIMIT`] characters, with `...` when it was longer or `cut` already.
 fn bound(text: &str, cut: bool) -> String {
     let mut chars = text.chars();
@@ -501,6 +506,9 @@ pub(crate) fn scrub(err: Error, known: &[&str]) -> Error {
             if let Some(payload) = api.payload.as_mut() {
                 mask(payload);
             }
+            if let Some(detail) = api.error_response.as_deref_mut() {
+                mask_known_json(detail, known);
+            }
             Error::Api(api)
         }
         Error::Token(mut token) => {
@@ -510,6 +518,11 @@ pub(crate) fn scrub(err: Error, known: &[&str]) -> Error {
         Error::Decode(mut decode) => {
             mask(&mut decode.reason);
             mask(&mut decode.excerpt);
+            if let Some(raw) = decode.raw_payload.take() {
+                let mut value = raw.into_value();
+                mask_known_json(&mut value, known);
+                decode.raw_payload = Some(Box::new(crate::secret::JsonPayload::new(value)));
+            }
             Error::Decode(decode)
         }
         other => other,
@@ -530,6 +543,20 @@ pub(crate) fn scrub_for(err: Error, client: Option<&crate::client::ClientState>)
     ];
     known.extend(token.as_ref().map(|token| token.expose()));
     scrub(err, &known)
+}
+
+/// Every string in `value` (keys aside) with the known secrets it quotes masked.
+fn mask_known_json(value: &mut Value, known: &[&str]) {
+    match value {
+        Value::String(text) => *text = mask_known(text, known),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| mask_known_json(item, known)),
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|item| mask_known_json(item, known)),
+        _ => {}
+    }
 }
 
 /// Shortest start of a secret that is masked where an excerpt was cut in the middle of it.

@@ -1,5 +1,6 @@
-//! Every server-sent enumeration in the spec is an open Rust enum listing exactly the spec's values,
-//! in the spec's order; request-only enumerations are marked `x-request-only` and stay closed.
+//! Every server-sent enumeration in the spec (an open list, `x-extensible-enum`) is an open Rust enum
+//! listing exactly the spec's values, in the spec's order; request-only enumerations are closed
+//! (`enum`), marked `x-request-only`.
 
 mod common;
 
@@ -34,12 +35,18 @@ fn each_open_enum_lists_exactly_the_values_of_its_spec_schema() {
     let spec = common::spec();
     let mut seen = Vec::new();
     for (name, schema) in common::component_schemas(&spec) {
-        let Some(values) = schema.get("enum").and_then(|v| v.as_sequence()) else {
+        let request_only = schema.get("x-request-only").and_then(|v| v.as_bool()) == Some(true);
+        assert_eq!(
+            schema.get("enum").is_some(),
+            request_only,
+            "{name}: a closed `enum` is request-only"
+        );
+        let Some(values) = schema
+            .get("x-extensible-enum")
+            .and_then(|v| v.as_sequence())
+        else {
             continue;
         };
-        if schema.get("x-request-only").and_then(|v| v.as_bool()) == Some(true) {
-            continue;
-        }
         let spec_values: Vec<&str> = values
             .iter()
             .map(|v| v.as_str().expect("string enum"))

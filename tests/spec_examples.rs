@@ -42,6 +42,8 @@ const DECODERS: &[(&str, Decoder)] = decoders! {
     UtilityBillSearchRequest => types::UtilityBillSearchRequest,
     UtilityBillSearchEnvelope => types::UtilityBillSearchEnvelope,
     ErrorEnvelope => types::ErrorEnvelope,
+    ArErrorEnvelope => types::ArErrorEnvelope,
+    VendorErrorEnvelope => types::VendorErrorEnvelope,
     UtilityBillWebhookRequest => types::UtilityBillWebhookRequest,
     WebhookAcknowledgement => types::WebhookAcknowledgement,
     CustomerCreateRequest => types::CustomerCreateRequest,
@@ -105,9 +107,14 @@ fn collect(spec: &serde_yaml::Value, node: &serde_yaml::Value, at: &str, out: &m
         map.get("schema"),
         map.contains_key("example") || map.contains_key("examples"),
     ) {
+        // A 200 answer is its success envelope or a failure (`anyOf`): the example is a success.
+        let schema = schema
+            .get("anyOf")
+            .and_then(|choices| choices.get(0))
+            .unwrap_or(schema);
         let schema = schema["$ref"]
             .as_str()
-            .expect("body schemas are $refs")
+            .expect("body schemas are $refs, or a choice of them")
             .rsplit('/')
             .next()
             .unwrap();

@@ -211,3 +211,29 @@ fn request_bodies_refuse_the_docs_placeholder_ids_before_sending() {
         "{err}"
     );
 }
+
+/// The request blocks that a webhook echoes require every member of the docs' request table; their
+/// echoes (`...Echo`) require only the id and read `null` as absent.
+#[test]
+fn request_blocks_require_their_table_and_echoes_stay_tolerant() {
+    let err = types::PoConfirmation::try_from(types::PoConfirmation::builder().object_id("PO1"))
+        .unwrap_err();
+    assert!(err.to_string().contains("buyer_po_number"), "{err}");
+    let err = types::PoStatus::try_from(types::PoStatus::builder().object_id("PO1")).unwrap_err();
+    assert!(err.to_string().contains("buyer_action"), "{err}");
+    let err = types::CdNote::try_from(types::CdNote::builder().object_id("CDN1")).unwrap_err();
+    assert!(
+        err.to_string().starts_with("no value supplied for"),
+        "{err}"
+    );
+
+    let echo: types::PoConfirmationEcho = serde_json::from_value(serde_json::json!({
+        "objectId": "PO1", "buyerPONumber": null, "objectVersion": null
+    }))
+    .unwrap();
+    assert_eq!(echo.object_id, "PO1");
+    assert_eq!(echo.buyer_po_number, None);
+    let echo: types::CdNoteEcho =
+        serde_json::from_value(serde_json::json!({"objectId": "CDN1", "itemLists": null})).unwrap();
+    assert!(echo.item_lists.is_empty());
+}
