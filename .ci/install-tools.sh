@@ -31,3 +31,13 @@ else
   npm ci --prefix .ci --no-audit --no-fund
   echo "$node_hash" > "$NODE_STAMP"
 fi
+
+# --- OpenSSL headers: the tls-native feature (on under --all-features) -------
+if pkg-config --exists openssl 2>/dev/null; then
+  echo "install-tools: OpenSSL headers present"
+else
+  echo "install-tools: installing libssl-dev and pkg-config (Debian)"
+  SUDO=$([[ $(id -u) -eq 0 ]] || echo sudo)
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libssl-dev pkg-config
+fi

@@ -45,7 +45,9 @@ struct RawToken {
 
 impl RawClient {
     async fn new(server: &LoopbackServer, config: &enkash::Config) -> Self {
-        let http = reqwest::Client::builder()
+        // The SDK's TLS backend, as the SDK's client has (unused over loopback HTTP).
+        let http = enkash::tls::client_builder()
+            .expect("the TLS backend is set up")
             .connect_timeout(config.timeouts.connect)
             .timeout(config.timeouts.attempt)
             .user_agent(config.user_agent.clone())

@@ -167,8 +167,10 @@ impl Client {
     }
 
     /// A client whose HTTP client is built from `http`, a `reqwest::ClientBuilder` of your own:
-    /// your root certificates, client identity (mutual TLS), TLS backend, proxies, local address,
-    /// DNS resolver and pool settings are kept.
+    /// your root certificates, client identity (mutual TLS), proxies, local address, DNS resolver
+    /// and pool settings are kept. The TLS backend is the crate's (see [`crate::tls`]; with the
+    /// default `tls-ring`, TLS settings are kept only when the process installed a default
+    /// rustls provider).
     ///
     /// The rules of the client are set on top and cannot be undone by `http`: redirects are
     /// never followed, an `https://` base URL refuses plain HTTP, and the connect and attempt
@@ -200,14 +202,13 @@ impl Client {
     ) -> Result<Client, Error> {
         config.check_ranges()?;
         let base_url = config.environment.base_url().to_owned();
-        let http = config
-            .proxy
-            .apply(http)?
+        let https = reqwest::Url::parse(&base_url).is_ok_and(|url| url.scheme() == "https");
+        let http = crate::tls::apply(config.proxy.apply(http)?, https)?
             // EnKash documents no redirect: a 3XX is an error (`Error::Redirected`), so a token
             // form or a money-moving body never goes anywhere but the base URL.
             .redirect(reqwest::redirect::Policy::none())
             // HTTPS only, unless the base URL itself is plain HTTP (a sandbox, a local test).
-            .https_only(reqwest::Url::parse(&base_url).is_ok_and(|url| url.scheme() == "https"))
+            .https_only(https)
             .connect_timeout(config.timeouts.connect)
             .pool_idle_timeout(config.pool_idle_timeout)
             // Every attempt's timeout; the driver only shortens it to the call's deadline.

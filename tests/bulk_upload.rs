@@ -2,6 +2,8 @@
 //! the sandbox records the parts it received, and an upload is never sent twice, whether the
 //! connection drops after the request arrived or is reset while the file is still going out.
 
+mod common;
+
 use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -125,7 +127,9 @@ async fn the_three_uploads_send_their_file_as_multipart() {
     }
 
     // The control endpoint reports the same parts.
-    let journal: Value = reqwest::get(format!("{}/_sandbox/requests", sandbox.base_url()))
+    let journal: Value = common::plain_http()
+        .get(format!("{}/_sandbox/requests", sandbox.base_url()))
+        .send()
         .await
         .unwrap()
         .json()

@@ -1,5 +1,7 @@
 //! The sandbox, driven over HTTP with plain reqwest.
 
+mod common;
+
 use std::time::Duration;
 
 use enkash::enums::{ApprovalStatus, BillpayStatus, PaymentStatus};
@@ -18,7 +20,7 @@ struct Api {
 impl Api {
     async fn start(builder: SandboxBuilder) -> Self {
         let sandbox = builder.start().await.expect("sandbox starts");
-        let http = reqwest::Client::new();
+        let http = common::plain_http();
         let token = token(&http, &sandbox).await;
         Self {
             sandbox,
@@ -124,7 +126,7 @@ async fn token(http: &reqwest::Client, sandbox: &SandboxHandle) -> String {
 #[tokio::test]
 async fn token_is_issued_to_the_right_credentials_only_and_guards_every_call() {
     let sandbox = Sandbox::builder().start().await.unwrap();
-    let http = reqwest::Client::new();
+    let http = common::plain_http();
     let credentials = sandbox.credentials().clone();
     let token_url = format!("{}/oauth/token", sandbox.base_url());
 

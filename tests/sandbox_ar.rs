@@ -3,6 +3,8 @@
 //! delete), the invoice life cycle (create, get, partial update, search, dispatch, payment
 //! confirmation), the bulk uploads, and the error answers and scripted faults.
 
+mod common;
+
 use chrono::NaiveDate;
 use enkash::patch::{CustomerUpdate, InvoiceUpdate};
 use enkash::{Amount, Client, types};
@@ -377,7 +379,7 @@ async fn bulk_uploads_acknowledge_that_nothing_was_parsed() {
 
     // A real multipart upload is acknowledged, not read.
     let token = bearer(&sandbox).await;
-    let http = reqwest::Client::new();
+    let http = common::plain_http();
     let body = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"customers.csv\"\r\n\
                 Content-Type: text/csv\r\n\r\nlegalName\r\nAcme\r\n--XyZ--\r\n";
     let answer: Value = http
@@ -413,7 +415,7 @@ async fn bulk_uploads_acknowledge_that_nothing_was_parsed() {
 
 async fn bearer(sandbox: &SandboxHandle) -> String {
     let credentials = sandbox.credentials();
-    let answer: Value = reqwest::Client::new()
+    let answer: Value = common::plain_http()
         .post(format!("{}/oauth/token", sandbox.base_url()))
         .basic_auth(
             &credentials.client_id,
@@ -437,7 +439,7 @@ async fn bearer(sandbox: &SandboxHandle) -> String {
 #[tokio::test]
 async fn wire_rules_bearer_token_error_shape_and_plain_fields() {
     let sandbox = Sandbox::builder().start().await.unwrap();
-    let http = reqwest::Client::new();
+    let http = common::plain_http();
     let url = |path: &str| format!("{}{path}", sandbox.base_url());
 
     let anonymous = http

@@ -505,7 +505,7 @@ mod through_axum {
         headers: HeaderMap,
         body: impl Into<reqwest::Body>,
     ) -> reqwest::Response {
-        reqwest::Client::new()
+        common::plain_http()
             .post(url)
             .headers(headers)
             .body(body)

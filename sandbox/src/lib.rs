@@ -183,6 +183,8 @@ pub enum SandboxError {
     WebhookHeader(String),
     /// The HTTP client for webhooks could not be built.
     WebhookClient(reqwest::Error),
+    /// The webhook client's TLS backend could not be set up.
+    WebhookTls(String),
 }
 
 impl fmt::Display for SandboxError {
@@ -192,6 +194,7 @@ impl fmt::Display for SandboxError {
             Self::WebhookUrl(url) => write!(f, "webhook URL `{url}` is not a valid URL"),
             Self::WebhookHeader(name) => write!(f, "webhook header `{name}` is not valid HTTP"),
             Self::WebhookClient(err) => write!(f, "cannot build the webhook HTTP client: {err}"),
+            Self::WebhookTls(err) => write!(f, "cannot set up the webhook client's TLS: {err}"),
         }
     }
 }
@@ -488,7 +491,9 @@ fn build_webhook(
         let header_value = HeaderValue::from_str(value).map_err(|_| invalid())?;
         map.append(header_name, header_value);
     }
-    let client = reqwest::Client::builder()
+    // The enkash crate's TLS backend: its default leaves reqwest without a rustls provider.
+    let client = enkash::tls::client_builder()
+        .map_err(|err| SandboxError::WebhookTls(err.to_string()))?
         .timeout(Duration::from_secs(10))
         .build()
         .map_err(SandboxError::WebhookClient)?;

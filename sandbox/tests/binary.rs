@@ -43,7 +43,7 @@ async fn the_binary_takes_its_flags_and_serves_the_control_endpoint() {
     .await
     .expect("the banner within 30 s");
 
-    let http = reqwest::Client::new();
+    let http = enkash::tls::client_builder().unwrap().build().unwrap();
     let clock: serde_json::Value = http
         .post(format!("{url}/_sandbox/clock/advance"))
         .body(r#"{"seconds": 30}"#)

@@ -14,7 +14,7 @@ impl Control {
         let sandbox = Sandbox::builder().seed(42).start().await.unwrap();
         Self {
             sandbox,
-            http: reqwest::Client::new(),
+            http: enkash::tls::client_builder().unwrap().build().unwrap(),
         }
     }
 

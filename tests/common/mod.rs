@@ -294,3 +294,12 @@ impl SpecOperation<'_> {
         }
     }
 }
+
+/// A plain reqwest client for poking servers directly, with the crate's TLS backend (the
+/// default one leaves reqwest without a provider of its own).
+pub fn plain_http() -> reqwest::Client {
+    enkash::tls::client_builder()
+        .expect("the TLS backend is set up")
+        .build()
+        .expect("a reqwest client")
+}
