@@ -67,6 +67,10 @@ fn extract_snapshot(path: &Path) -> Result<String, String> {
 #[path = "build/operations.rs"]
 mod operations;
 
+#[cfg(feature = "codegen")]
+#[path = "build/optional_fields.rs"]
+mod optional_fields;
+
 #[cfg(not(feature = "codegen"))]
 mod codegen_or_not {
     pub fn generate() -> Result<String, String> {
@@ -208,6 +212,7 @@ mod codegen_or_not {
             },
             &mut file,
         );
+        crate::optional_fields::tailor(&mut file);
         let layer = crate::operations::generate(&value, &mut file).map_err(|problems| {
             format!(
                 "{SPEC}: the client layer cannot be wired:\n  {}",

@@ -151,12 +151,9 @@ async fn run() -> Result<(), String> {
     step("confirm the debit (checker approval)");
     let approve = types::UtilityPaymentApprovalRequest::builder()
         .utility_payment_ids(vec![utility_enkash_id.clone()])
-        .approval_status(Some(types::CheckerApproval::CheckerApproved))
-        .remarks(Some(
-            "Approved by quickstart"
-                .parse::<types::ApprovalRemarks>()
-                .map_err(|e| e.to_string())?,
-        ));
+        .approval_status(types::CheckerApproval::CheckerApproved)
+        // Text is checked against the field's pattern when the request is built.
+        .remarks("Approved by quickstart");
     client
         .confirm_debit()
         .body(approve)
@@ -220,7 +217,7 @@ async fn run() -> Result<(), String> {
 
     step("search bills by consumer number");
     let search = types::UtilityBillSearchRequest::builder()
-        .consumer_number(Some(consumer_number.clone()))
+        .consumer_number(&consumer_number)
         .offset(Some(0))
         .limit(std::num::NonZeroU32::new(10));
     let found = client
