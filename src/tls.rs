@@ -116,19 +116,22 @@ pub fn client_builder() -> Result<reqwest::ClientBuilder, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Client, Config, Credentials};
+    use crate::{Client, Config};
 
     fn config(base_url: &str) -> Config {
-        Config::builder()
-            .base_url(base_url)
-            .credentials(Credentials {
-                client_id: "CEKFOWV7UQ".into(),
-                client_secret: "client-secret".into(),
-                username: "ops@example.com".into(),
-                password: "password".into(),
-            })
-            .build()
-            .expect("a valid configuration")
+        let vars = [
+            ("ENKASH_BASE_URL", base_url),
+            ("ENKASH_CLIENT_ID", "CEKFOWV7UQ"),
+            ("ENKASH_CLIENT_SECRET", "client-secret"),
+            ("ENKASH_USERNAME", "ops@example.com"),
+            ("ENKASH_PASSWORD", "password"),
+        ];
+        Config::from_lookup(|name| {
+            vars.iter()
+                .find(|(var, _)| *var == name)
+                .map(|(_, value)| (*value).to_owned())
+        })
+        .expect("a valid configuration")
     }
 
     #[test]
