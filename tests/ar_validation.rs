@@ -224,17 +224,7 @@ fn bad_values_are_refused_when_decoding_a_request_too() {
 async fn a_bad_path_or_query_value_stops_the_call_before_any_request() {
     // Port 9 (discard) on loopback: nothing is sent, because the call fails while building,
     // before the token hook runs.
-    let config = enkash::Config::builder()
-        .base_url("http://127.0.0.1:9")
-        .credentials(enkash::Credentials {
-            client_id: "CEKFOWV7UQ".into(),
-            client_secret: "client-secret".into(),
-            username: "ops@example.com".into(),
-            password: "password".into(),
-        })
-        .build()
-        .unwrap();
-    let client = enkash::Client::from_config(config).unwrap();
+    let client = common::client("http://127.0.0.1:9");
 
     let err = client
         .activate_customer()

@@ -8,30 +8,17 @@ use std::time::{Duration, Instant};
 
 use common::server::{Action, Seen, Server};
 use enkash::error::UnknownCause;
-use enkash::{Client, Config, Credentials, Error, Resolution, RetryPolicy, Timeouts, types};
+use enkash::{Client, Config, Error, Resolution, RetryPolicy, Timeouts, types};
 use serde_json::json;
 
-const CLIENT_SECRET: &str = "client-secret-4f9a";
-const PASSWORD: &str = "portal-password-77x";
+use common::{CLIENT_SECRET, PASSWORD};
 
 fn config(server: &Server) -> enkash::config::ConfigBuilder {
-    Config::builder()
-        .base_url(&server.base_url)
-        .credentials(Credentials {
-            client_id: "CEKFOWV7UQ".into(),
-            client_secret: CLIENT_SECRET.into(),
-            username: "ops@example.com".into(),
-            password: PASSWORD.into(),
-        })
-        .retry(
-            RetryPolicy::standard()
-                .with_initial_backoff(Duration::from_millis(20))
-                .with_jitter(false),
-        )
+    common::config(&server.base_url)
 }
 
 fn client(server: &Server) -> Client {
-    Client::from_config(config(server).build().unwrap()).unwrap()
+    common::client(&server.base_url)
 }
 
 fn bill(id: &str, reference: &str) -> serde_json::Value {
@@ -814,12 +801,7 @@ async fn a_configured_proxy_carries_every_request_and_off_bypasses_it() {
 fn a_proxy_that_is_no_url_is_refused_without_quoting_it() {
     let proxy = "http://user:pa ss@[bad";
     let err = Config::builder()
-        .credentials(Credentials {
-            client_id: "CEKFOWV7UQ".into(),
-            client_secret: CLIENT_SECRET.into(),
-            username: "ops@example.com".into(),
-            password: PASSWORD.into(),
-        })
+        .credentials(common::credentials())
         .proxy(enkash::ProxySetting::Url(proxy.into()))
         .build()
         .unwrap_err();

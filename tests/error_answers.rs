@@ -5,28 +5,15 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::server::{Action, Server};
 use enkash::enums::ErrorType;
-use enkash::{Client, Config, Credentials, Error, RetryPolicy, types};
+use enkash::{Client, Error, types};
 use serde_json::{Value, json};
 
-const PASSWORD: &str = "portal-password-77x";
+use common::PASSWORD;
 
 fn client(server: &Server) -> Client {
-    let config = Config::builder()
-        .base_url(&server.base_url)
-        .credentials(Credentials {
-            client_id: "CEKFOWV7UQ".into(),
-            client_secret: "client-secret-4f9a".into(),
-            username: "ops@example.com".into(),
-            password: PASSWORD.into(),
-        })
-        .retry(RetryPolicy::standard().with_initial_backoff(Duration::from_millis(10)))
-        .build()
-        .unwrap();
-    Client::from_config(config).unwrap()
+    common::client(&server.base_url)
 }
 
 fn create_request() -> types::CreateBillRequest {

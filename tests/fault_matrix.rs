@@ -14,13 +14,11 @@ use common::Captured;
 use common::raw::{Mode, RawServer, Scripted, Step};
 use common::server::{Action, Seen};
 use enkash::error::{TransportErrorKind, UnknownCause};
-use enkash::{Client, Config, Credentials, Error, RetryPolicy, Timeouts, types};
+use enkash::{Client, Error, RetryPolicy, Timeouts, types};
 use futures::StreamExt as _;
 use serde_json::json;
 
-const CLIENT_ID: &str = "CEKFOWV7UQ";
-const CLIENT_SECRET: &str = "client-secret-4f9a";
-const PASSWORD: &str = "portal-password-77x";
+use common::{CLIENT_ID, CLIENT_SECRET, PASSWORD};
 const TOKEN_PATH: &str = "/oauth/token";
 const STATUS_PATH: &str = "/api/v2/utilityPayment/UTIL-1";
 /// Response bodies over this are refused (the matrix sends 1 MiB).
@@ -510,14 +508,7 @@ fn client(server: &RawServer, fault: Fault) -> Client {
 }
 
 fn config(server: &RawServer, fault: Fault) -> enkash::config::ConfigBuilder {
-    Config::builder()
-        .base_url(&server.base_url)
-        .credentials(Credentials {
-            client_id: CLIENT_ID.into(),
-            client_secret: CLIENT_SECRET.into(),
-            username: "ops@example.com".into(),
-            password: PASSWORD.into(),
-        })
+    common::config(&server.base_url)
         .retry(
             RetryPolicy::standard()
                 .with_max_attempts(ATTEMPTS as u32)

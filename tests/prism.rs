@@ -2,21 +2,13 @@
 //! spec's examples and refuses (and logs) any request that breaks the spec. Run by
 //! `.ci/prism-test.sh`, which starts Prism and sets `ENKASH_PRISM_URL`.
 
-use enkash::{Client, Config, Credentials, types};
+mod common;
+
+use enkash::{Client, types};
 
 fn client() -> Client {
     let url = std::env::var("ENKASH_PRISM_URL").expect("ENKASH_PRISM_URL: run .ci/prism-test.sh");
-    let config = Config::builder()
-        .base_url(url)
-        .credentials(Credentials {
-            client_id: "CEKFOWV7UQ".into(),
-            client_secret: "client-secret".into(),
-            username: "ops@example.com".into(),
-            password: "password".into(),
-        })
-        .build()
-        .unwrap();
-    Client::from_config(config).unwrap()
+    common::client(&url)
 }
 
 fn body<T: serde::de::DeserializeOwned>(json: &str) -> T {

@@ -7,13 +7,12 @@
 mod common;
 
 use std::num::NonZeroU32;
-use std::time::Duration;
 
 use common::server::{Action, Seen, Server};
 use common::{SpecOperation, find_operation};
 use enkash::error::UnknownCause;
 use enkash::operation::{CallKind, call_kinds};
-use enkash::{Client, Config, Credentials, Error, RetryPolicy, types};
+use enkash::{Client, Error, types};
 use futures::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -235,22 +234,7 @@ fn answer(spec: &serde_yaml::Value, seen: &Seen) -> Option<Action> {
 }
 
 fn client(server: &Server) -> Client {
-    let config = Config::builder()
-        .base_url(&server.base_url)
-        .credentials(Credentials {
-            client_id: "CEKFOWV7UQ".into(),
-            client_secret: "client-secret-4f9a".into(),
-            username: "ops@example.com".into(),
-            password: "portal-password-77x".into(),
-        })
-        .retry(
-            RetryPolicy::standard()
-                .with_initial_backoff(Duration::from_millis(20))
-                .with_jitter(false),
-        )
-        .build()
-        .unwrap();
-    Client::from_config(config).unwrap()
+    common::client(&server.base_url)
 }
 
 /// Requests other than the token call.

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 
 use common::server::{Action, Server};
 use enkash::validate::{BOUNDS, Measure, Place};
-use enkash::{Client, Config, Credentials, Error, types};
+use enkash::{Client, Error, types};
 
 fn snake_case(operation_id: &str) -> String {
     operation_id.chars().fold(String::new(), |mut out, c| {
@@ -108,17 +108,7 @@ fn the_table_holds_every_bound_of_the_specs_requests() {
 }
 
 async fn client(server: &Server) -> Client {
-    let config = Config::builder()
-        .base_url(&server.base_url)
-        .credentials(Credentials {
-            client_id: "CEKFOWV7UQ".into(),
-            client_secret: "secret".into(),
-            username: "ops@example.com".into(),
-            password: "password".into(),
-        })
-        .build()
-        .unwrap();
-    Client::from_config(config).unwrap()
+    common::client(&server.base_url)
 }
 
 fn invalid(err: Error) -> (String, String) {

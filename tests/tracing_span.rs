@@ -4,33 +4,15 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::Captured;
 use common::server::{Action, Server};
-use enkash::{Client, Config, Credentials, RetryPolicy};
+use enkash::Client;
 use serde_json::json;
 
-const CLIENT_SECRET: &str = "client-secret-4f9a";
-const PASSWORD: &str = "portal-password-77x";
+use common::{CLIENT_SECRET, PASSWORD};
 
 fn client(server: &Server) -> Client {
-    let config = Config::builder()
-        .base_url(&server.base_url)
-        .credentials(Credentials {
-            client_id: "CEKFOWV7UQ".into(),
-            client_secret: CLIENT_SECRET.into(),
-            username: "ops@example.com".into(),
-            password: PASSWORD.into(),
-        })
-        .retry(
-            RetryPolicy::standard()
-                .with_initial_backoff(Duration::from_millis(20))
-                .with_jitter(false),
-        )
-        .build()
-        .unwrap();
-    Client::from_config(config).unwrap()
+    common::client(&server.base_url)
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -303,3 +303,39 @@ pub fn plain_http() -> reqwest::Client {
         .build()
         .expect("a reqwest client")
 }
+
+/// The client id every test client uses.
+pub const CLIENT_ID: &str = "CEKFOWV7UQ";
+/// The client secret every test client uses; redaction tests look for it in every output.
+pub const CLIENT_SECRET: &str = "client-secret-4f9a";
+/// The portal password every test client uses; redaction tests look for it in every output.
+pub const PASSWORD: &str = "portal-password-77x";
+
+/// The test credentials.
+pub fn credentials() -> enkash::Credentials {
+    enkash::Credentials {
+        client_id: CLIENT_ID.into(),
+        client_secret: CLIENT_SECRET.into(),
+        username: "ops@example.com".into(),
+        password: PASSWORD.into(),
+    }
+}
+
+/// The one test configuration: the test credentials against `base_url`, with quick retries
+/// and no jitter, so tests that wait for a backoff wait little and always the same.
+pub fn config(base_url: &str) -> enkash::config::ConfigBuilder {
+    enkash::Config::builder()
+        .base_url(base_url)
+        .credentials(credentials())
+        .retry(
+            enkash::RetryPolicy::standard()
+                .with_initial_backoff(std::time::Duration::from_millis(20))
+                .with_jitter(false),
+        )
+}
+
+/// A client of [`config`].
+pub fn client(base_url: &str) -> enkash::Client {
+    enkash::Client::from_config(config(base_url).build().expect("a valid configuration"))
+        .expect("a client")
+}
