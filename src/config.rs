@@ -159,6 +159,9 @@ pub struct Config {
     pub pool_idle_timeout: Duration,
     /// Which proxy connections go through: the standard variables by default.
     pub proxy: ProxySetting,
+    /// How [`crate::Client::create_bill_once`] and [`crate::Client::confirm_debit_once`] settle
+    /// an unknown outcome: wait 5 minutes before each lookup, 3 lookups, by default.
+    pub settle: crate::exactly_once::SettlePolicy,
 }
 
 /// Which proxy the client's connections go through.
@@ -217,6 +220,7 @@ impl fmt::Debug for Config {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("pool_idle_timeout", &self.pool_idle_timeout)
             .field("proxy", &self.proxy)
+            .field("settle", &self.settle)
             .finish()
     }
 }
@@ -344,6 +348,7 @@ pub struct ConfigBuilder {
     max_response_bytes: usize,
     pool_idle_timeout: Duration,
     proxy: ProxySetting,
+    settle: crate::exactly_once::SettlePolicy,
 }
 
 impl Default for ConfigBuilder {
@@ -358,6 +363,7 @@ impl Default for ConfigBuilder {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
             proxy: ProxySetting::FromEnvironment,
+            settle: crate::exactly_once::SettlePolicy::default(),
         }
     }
 }
@@ -424,6 +430,12 @@ impl ConfigBuilder {
         self
     }
 
+    /// See [`Config::settle`] (default: wait 5 minutes, 3 lookups).
+    pub fn settle(mut self, settle: crate::exactly_once::SettlePolicy) -> Self {
+        self.settle = settle;
+        self
+    }
+
     /// Checks and builds the configuration.
     pub fn build(self) -> Result<Config, Error> {
         let credentials = self
@@ -457,6 +469,7 @@ impl ConfigBuilder {
             max_response_bytes: self.max_response_bytes,
             pool_idle_timeout: self.pool_idle_timeout,
             proxy: self.proxy,
+            settle: self.settle,
         };
         // A proxy URL that reqwest refuses is refused here, not when the client is built.
         let _checked = config.proxy.apply(reqwest::Client::builder())?;
@@ -502,6 +515,9 @@ impl Config {
                 "retry.max_attempts is {}; at most {MAX_ATTEMPTS_SETTING} is accepted",
                 self.retry.max_attempts()
             )));
+        }
+        if let Some(why) = self.settle.out_of_range() {
+            return Err(config_error(why));
         }
         if self.max_response_bytes == 0 {
             return Err(config_error("max_response_bytes must be at least 1"));
