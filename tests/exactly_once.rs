@@ -29,7 +29,8 @@ use futures::StreamExt as _;
 const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(250);
 /// How late a timeout fault answers (wall time).
 const TIMEOUT_FAULT: Duration = Duration::from_millis(400);
-/// How long a request held for an in-flight crash waits before it is handled (wall time).
+/// How long a request held for an in-flight crash waits before it is handled (wall time). The
+/// sandbox abandons a held call whose connection closes, as it does after a timeout fault.
 const IN_FLIGHT: Duration = Duration::from_millis(150);
 /// Token lifetime on the sandbox's clock: shorter than two settle waits, so tokens expire while a
 /// call waits and the next request is refused with `invalid_token`.
@@ -91,8 +92,7 @@ async fn harness(rounds: u32) -> Harness {
         .sleep_with(move |wait| {
             let (clock, plan) = (Arc::clone(&clock), Arc::clone(&plan));
             async move {
-                // Calls still being handled end first, then the wait passes on the sandbox.
-                quiesce(&clock).await;
+                // The wait passes on the sandbox's clock: calls in flight there land.
                 clock.advance_clock(wait);
                 let wait_number = plan.waits.fetch_add(1, Ordering::SeqCst) + 1;
                 if plan.in_wait.load(Ordering::SeqCst) == wait_number {
@@ -122,20 +122,6 @@ async fn harness(rounds: u32) -> Harness {
         client: Client::from_config(config).unwrap(),
         sandbox,
         crash,
-    }
-}
-
-/// Waits (at most a second) until every request a delay fault held has been handled.
-async fn quiesce(sandbox: &SandboxHandle) {
-    for _ in 0..200 {
-        let held = sandbox
-            .requests()
-            .iter()
-            .any(|request| request.fault == Some("delay") && request.status.is_none());
-        if !held {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
 
@@ -314,9 +300,11 @@ async fn run(seed: u64) -> Figures {
     }
 
     // Call until it returns the bill, as a caller following the README does.
+    let mut call_starts = Vec::new();
     let bill = loop {
         assert!(figures.calls < 20, "seed {seed}: no bill after 20 calls");
         figures.calls += 1;
+        call_starts.push(h.sandbox.requests().len());
         let call = h.client.create_bill_once(request.clone());
         let result = if in_flight && figures.calls == 1 {
             crash_in_flight(&h.sandbox, create, 0, call).await
@@ -324,10 +312,7 @@ async fn run(seed: u64) -> Figures {
             or_crash(&h.crash, call).await
         };
         match result {
-            None => {
-                figures.crashes += 1;
-                quiesce(&h.sandbox).await;
-            }
+            None => figures.crashes += 1,
             Some(Ok(bill)) => break bill,
             Some(Err(err)) if err.is_still_unknown() => figures.give_ups += 1,
             Some(Err(err)) => panic!("seed {seed}: {err}"),
@@ -344,6 +329,7 @@ async fn run(seed: u64) -> Figures {
     // The same referenceId for another bill is refused, and creates nothing.
     if rng.one_in(6) {
         h.sandbox.clear_faults();
+        call_starts.push(h.sandbox.requests().len());
         let other = bill_request(
             &h.client,
             matches!(request, BillRequest::AfterFetch(_)),
@@ -384,16 +370,14 @@ async fn run(seed: u64) -> Figures {
     let mut confirmed = false;
     for _ in 0..20 {
         figures.confirmations += 1;
+        call_starts.push(h.sandbox.requests().len());
         let approval = types::UtilityPaymentApprovalRequest {
             utility_payment_ids: vec![id.clone()],
             approval_status: None,
             remarks: None,
         };
         match or_crash(&h.crash, h.client.confirm_debit_once(approval)).await {
-            None => {
-                figures.crashes += 1;
-                quiesce(&h.sandbox).await;
-            }
+            None => figures.crashes += 1,
             Some(Ok(())) => {
                 confirmed = true;
                 break;
@@ -403,9 +387,36 @@ async fn run(seed: u64) -> Figures {
         }
     }
     assert!(confirmed, "seed {seed}: debit not confirmed after 20 calls");
+    let journal = h.sandbox.requests();
+    let not_found = Some(400);
+    assert_never_sent_blindly(&journal, create, not_found, &call_starts, seed);
+    assert_never_sent_blindly(
+        &journal,
+        Operation::ConfirmDebit,
+        Some(200),
+        &call_starts,
+        seed,
+    );
+    // A confirmation is sent only after its call looked the bill up.
+    for (index, request) in journal.iter().enumerate() {
+        if request.operation == Operation::ConfirmDebit && request.status != Some(401) {
+            let start = call_starts
+                .iter()
+                .rev()
+                .find(|&&start| start <= index)
+                .unwrap();
+            assert!(
+                journal[*start..index]
+                    .iter()
+                    .any(|lookup| lookup.operation == Operation::GetUtilityBillStatus
+                        && lookup.status == Some(200)),
+                "seed {seed}: confirmation #{} sent without a status lookup",
+                request.sequence
+            );
+        }
+    }
 
     // Everything still in flight lands; still one bill, approved, never confirmed twice.
-    quiesce(&h.sandbox).await;
     h.sandbox.advance_clock(Duration::from_secs(24 * 3600));
     let bills = h.sandbox.bills();
     assert_eq!(bills.len(), 1, "seed {seed}: one bill, not {bills:#?}");
@@ -428,6 +439,48 @@ async fn run(seed: u64) -> Figures {
         "seed {seed}: a confirmation went to a bill already approved"
     );
     figures
+}
+
+/// Within one call (calls start at `call_starts`, journal indexes), a request of `operation` is
+/// sent again only after the settle wait and a lookup answered `lookup_status` (the bill proven
+/// absent, or shown still waiting). A request refused unread for its token (401) does not count:
+/// the client renews the token and resends it at once, as it may.
+fn assert_never_sent_blindly(
+    journal: &[enkash_sandbox::ReceivedRequest],
+    operation: Operation,
+    lookup_status: Option<u16>,
+    call_starts: &[usize],
+    seed: u64,
+) {
+    let lookup = match operation {
+        Operation::ConfirmDebit => Operation::GetUtilityBillStatus,
+        _ => Operation::GetUtilityBillByReferenceId,
+    };
+    let wait = chrono::Duration::from_std(WAIT).unwrap();
+    let sends: Vec<usize> = (0..journal.len())
+        .filter(|&index| {
+            journal[index].operation == operation && journal[index].status != Some(401)
+        })
+        .collect();
+    for pair in sends.windows(2) {
+        let (first, again) = (pair[0], pair[1]);
+        if call_starts
+            .iter()
+            .any(|&start| first < start && start <= again)
+        {
+            continue; // a new call: it starts by sending (a 38 settles it) or looking up
+        }
+        let settled = journal[first + 1..again].iter().any(|request| {
+            request.operation == lookup
+                && request.status == lookup_status
+                && request.received >= journal[first].received + wait
+        });
+        assert!(
+            settled,
+            "seed {seed}: {operation} #{} sent again without the wait and a lookup",
+            journal[again].sequence
+        );
+    }
 }
 
 fn env_number(name: &str, default: u64) -> u64 {
