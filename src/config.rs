@@ -252,6 +252,7 @@ impl Config {
     /// | `ENKASH_MAX_ATTEMPTS` | attempts per safe call (1 turns retries off) | 3 |
     /// | `ENKASH_USER_AGENT` | `User-Agent` | `enkash-rust/<version>` |
     /// | `ENKASH_POOL_IDLE_TIMEOUT_MS` | how long an idle connection is kept | 15000 |
+    /// | `ENKASH_SETTLE_WAIT_MS`, `ENKASH_SETTLE_ROUNDS` | [`Config::settle`]: wait before each lookup after an unknown outcome, lookups before giving up | 300000, 3 |
     /// | `ENKASH_PROXY` | a proxy URL, or `off` for none | the standard variables (`HTTPS_PROXY`, `NO_PROXY`, ...) |
     pub fn from_env() -> Result<Config, Error> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -323,6 +324,17 @@ impl Config {
                 .map_err(|_| config_error("ENKASH_MAX_ATTEMPTS must be a whole number"))?;
             builder = builder.retry(RetryPolicy::standard().with_max_attempts(attempts));
         }
+        let mut settle = crate::exactly_once::SettlePolicy::default();
+        let wait = millis("ENKASH_SETTLE_WAIT_MS", settle.wait)?;
+        settle = settle.with_wait(wait);
+        if let Some(rounds) = lookup("ENKASH_SETTLE_ROUNDS") {
+            let rounds = rounds
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| config_error("ENKASH_SETTLE_ROUNDS must be a whole number"))?;
+            settle = settle.with_rounds(rounds);
+        }
+        builder = builder.settle(settle);
         if let Some(agent) = lookup("ENKASH_USER_AGENT") {
             builder = builder.user_agent(agent);
         }

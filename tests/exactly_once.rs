@@ -9,7 +9,7 @@
 //! already approved. The settle wait passes on the sandbox's clock, so it costs no wall time.
 //!
 //! `cargo test --test exactly_once` runs 50 seeds; the full run is
-//! `ENKASH_PROPERTY_RUNS=1000 cargo test --release --all-features --test exactly_once -- --nocapture`
+//! `ENKASH_PROPERTY_RUNS=1000 cargo test --all-features --test exactly_once every_run -- --nocapture`
 //! (`ENKASH_PROPERTY_SEED` moves the first seed; a failure names its seed, and
 //! `ENKASH_PROPERTY_RUNS=1 ENKASH_PROPERTY_SEED=<seed>` replays it).
 
@@ -836,6 +836,21 @@ fn the_settle_policy_is_checked_with_the_configuration() {
     let err =
         config(SettlePolicy::default().with_wait(Duration::from_secs(2 * 86_400))).unwrap_err();
     assert!(err.to_string().contains("settle.wait"), "{err}");
+    let from_env = Config::from_lookup(|name| {
+        let value = match name {
+            "ENKASH_CLIENT_ID" => "CEKFOWV7UQ",
+            "ENKASH_CLIENT_SECRET" | "ENKASH_USERNAME" | "ENKASH_PASSWORD" => "x",
+            "ENKASH_SETTLE_WAIT_MS" => "180000",
+            "ENKASH_SETTLE_ROUNDS" => "5",
+            _ => return None,
+        };
+        Some(value.to_owned())
+    })
+    .unwrap();
+    assert_eq!(
+        (from_env.settle.wait, from_env.settle.rounds),
+        (Duration::from_secs(180), 5)
+    );
     assert!(format!("{default:?}").contains(
         r#"settle: SettlePolicy { wait: 300s, rounds: 3, sleep: "tokio::time::sleep" }"#
     ));
