@@ -233,6 +233,31 @@ fn lookup_fault(rng: &mut Rng) -> Fault {
     }
 }
 
+/// Scripts a random schedule for one step of the flow: fewer than `most` faults on `operation`
+/// and as many on `lookup` (each failing 1 to 3 attempts), maybe a revoked token, maybe a crash in
+/// one of the next settle waits. Returns the faulty answers scripted.
+fn schedule(h: &Harness, rng: &mut Rng, operation: Operation, lookup: Operation, most: u64) -> u64 {
+    let mut faults = 0;
+    for _ in 0..rng.below(most) {
+        h.sandbox.inject(operation, money_fault(rng), 1);
+        faults += 1;
+    }
+    for _ in 0..rng.below(most) {
+        let times = 1 + rng.below(3) as u32;
+        h.sandbox.inject(lookup, lookup_fault(rng), times);
+        faults += u64::from(times);
+    }
+    if rng.one_in(4) {
+        h.sandbox.revoke_tokens();
+    }
+    if rng.one_in(4) {
+        let now = h.crash.waits.load(Ordering::SeqCst);
+        let wait = now + 1 + rng.below(most - 1) as u32;
+        h.crash.in_wait.store(wait, Ordering::SeqCst);
+    }
+    faults
+}
+
 /// What the runs saw, summed.
 #[derive(Debug, Default, Clone, Copy)]
 struct Figures {
@@ -277,27 +302,13 @@ async fn run(seed: u64) -> Figures {
     if in_flight {
         h.sandbox.inject(create, Fault::delay(IN_FLIGHT), 1);
     }
-    for _ in 0..rng.below(4) {
-        h.sandbox.inject(create, money_fault(&mut rng), 1);
-        figures.faults += 1;
-    }
-    for _ in 0..rng.below(4) {
-        let times = 1 + rng.below(3) as u32;
-        h.sandbox.inject(
-            Operation::GetUtilityBillByReferenceId,
-            lookup_fault(&mut rng),
-            times,
-        );
-        figures.faults += u64::from(times);
-    }
-    if rng.one_in(4) {
-        h.sandbox.revoke_tokens();
-    }
-    if rng.one_in(4) {
-        h.crash
-            .in_wait
-            .store(1 + rng.below(3) as u32, Ordering::SeqCst);
-    }
+    figures.faults += schedule(
+        &h,
+        &mut rng,
+        create,
+        Operation::GetUtilityBillByReferenceId,
+        4,
+    );
 
     // Call until it returns the bill, as a caller following the README does.
     let mut call_starts = Vec::new();
@@ -344,29 +355,13 @@ async fn run(seed: u64) -> Figures {
 
     // Confirm the debit under its own faults.
     let id = bill.utility_enkash_id.clone().unwrap();
-    for _ in 0..rng.below(3) {
-        h.sandbox
-            .inject(Operation::ConfirmDebit, money_fault(&mut rng), 1);
-        figures.faults += 1;
-    }
-    for _ in 0..rng.below(3) {
-        let times = 1 + rng.below(3) as u32;
-        h.sandbox.inject(
-            Operation::GetUtilityBillStatus,
-            lookup_fault(&mut rng),
-            times,
-        );
-        figures.faults += u64::from(times);
-    }
-    if rng.one_in(4) {
-        h.sandbox.revoke_tokens();
-    }
-    if rng.one_in(4) {
-        let now = h.crash.waits.load(Ordering::SeqCst);
-        h.crash
-            .in_wait
-            .store(now + 1 + rng.below(2) as u32, Ordering::SeqCst);
-    }
+    figures.faults += schedule(
+        &h,
+        &mut rng,
+        Operation::ConfirmDebit,
+        Operation::GetUtilityBillStatus,
+        3,
+    );
     let mut confirmed = false;
     for _ in 0..20 {
         figures.confirmations += 1;
