@@ -617,8 +617,11 @@ impl Client {
     ///   Nothing was created. A new bill needs a new `referenceId`.
     /// * [`Error::ExactlyOnce`] with [`ExactlyOnceError::is_still_unknown`]: the outcome is still
     ///   unknown after [`SettlePolicy::rounds`] lookups. Call again later with the same request.
-    /// * Any other error (a rejection, a velocity limit, no token, no connection) comes from one
-    ///   call and means no bill was created by it; calling again with the same request is safe.
+    /// * Any other error comes from one call: EnKash refused it (a rejection, a velocity limit)
+    ///   or it could not be sent (no token, no connection, an invalid request).
+    ///
+    /// Whatever the error, calling again with the same request is safe: it returns the bill if
+    /// one holds the `referenceId`, and creates it if none does.
     ///
     /// Dropping the future at any point is safe too: calling again with the same request returns
     /// the same single bill.
