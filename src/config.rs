@@ -159,6 +159,9 @@ pub struct Config {
     pub pool_idle_timeout: Duration,
     /// Which proxy connections go through: the standard variables by default.
     pub proxy: ProxySetting,
+    /// How [`crate::Client::create_bill_once`] and [`crate::Client::confirm_debit_once`] settle
+    /// an unknown outcome: wait 5 minutes before each lookup, 3 lookups, by default.
+    pub settle: crate::exactly_once::SettlePolicy,
 }
 
 /// Which proxy the client's connections go through.
@@ -217,6 +220,7 @@ impl fmt::Debug for Config {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("pool_idle_timeout", &self.pool_idle_timeout)
             .field("proxy", &self.proxy)
+            .field("settle", &self.settle)
             .finish()
     }
 }
@@ -248,6 +252,7 @@ impl Config {
     /// | `ENKASH_MAX_ATTEMPTS` | attempts per safe call (1 turns retries off) | 3 |
     /// | `ENKASH_USER_AGENT` | `User-Agent` | `enkash-rust/<version>` |
     /// | `ENKASH_POOL_IDLE_TIMEOUT_MS` | how long an idle connection is kept | 15000 |
+    /// | `ENKASH_SETTLE_WAIT_MS`, `ENKASH_SETTLE_ROUNDS` | [`Config::settle`]: wait before each lookup after an unknown outcome, lookups before giving up | 300000, 3 |
     /// | `ENKASH_PROXY` | a proxy URL, or `off` for none | the standard variables (`HTTPS_PROXY`, `NO_PROXY`, ...) |
     pub fn from_env() -> Result<Config, Error> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -319,6 +324,17 @@ impl Config {
                 .map_err(|_| config_error("ENKASH_MAX_ATTEMPTS must be a whole number"))?;
             builder = builder.retry(RetryPolicy::standard().with_max_attempts(attempts));
         }
+        let mut settle = crate::exactly_once::SettlePolicy::default();
+        let wait = millis("ENKASH_SETTLE_WAIT_MS", settle.wait)?;
+        settle = settle.with_wait(wait);
+        if let Some(rounds) = lookup("ENKASH_SETTLE_ROUNDS") {
+            let rounds = rounds
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| config_error("ENKASH_SETTLE_ROUNDS must be a whole number"))?;
+            settle = settle.with_rounds(rounds);
+        }
+        builder = builder.settle(settle);
         if let Some(agent) = lookup("ENKASH_USER_AGENT") {
             builder = builder.user_agent(agent);
         }
@@ -344,6 +360,7 @@ pub struct ConfigBuilder {
     max_response_bytes: usize,
     pool_idle_timeout: Duration,
     proxy: ProxySetting,
+    settle: crate::exactly_once::SettlePolicy,
 }
 
 impl Default for ConfigBuilder {
@@ -358,6 +375,7 @@ impl Default for ConfigBuilder {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
             proxy: ProxySetting::FromEnvironment,
+            settle: crate::exactly_once::SettlePolicy::default(),
         }
     }
 }
@@ -424,6 +442,12 @@ impl ConfigBuilder {
         self
     }
 
+    /// See [`Config::settle`] (default: wait 5 minutes, 3 lookups).
+    pub fn settle(mut self, settle: crate::exactly_once::SettlePolicy) -> Self {
+        self.settle = settle;
+        self
+    }
+
     /// Checks and builds the configuration.
     pub fn build(self) -> Result<Config, Error> {
         let credentials = self
@@ -457,6 +481,7 @@ impl ConfigBuilder {
             max_response_bytes: self.max_response_bytes,
             pool_idle_timeout: self.pool_idle_timeout,
             proxy: self.proxy,
+            settle: self.settle,
         };
         // A proxy URL that reqwest refuses is refused here, not when the client is built.
         let _checked = config.proxy.apply(reqwest::Client::builder())?;
@@ -502,6 +527,9 @@ impl Config {
                 "retry.max_attempts is {}; at most {MAX_ATTEMPTS_SETTING} is accepted",
                 self.retry.max_attempts()
             )));
+        }
+        if let Some(why) = self.settle.out_of_range() {
+            return Err(config_error(why));
         }
         if self.max_response_bytes == 0 {
             return Err(config_error("max_response_bytes must be at least 1"));

@@ -52,6 +52,10 @@ pub enum Error {
     /// none, and the client never follows one: credentials and bodies go only to the configured
     /// base URL.
     Redirected(Box<RedirectError>),
+    /// [`crate::Client::create_bill_once`] or [`crate::Client::confirm_debit_once`] could not
+    /// settle the call: the `referenceId` belongs to a different bill, or the outcome is still
+    /// unknown after every lookup allowed.
+    ExactlyOnce(Box<crate::exactly_once::ExactlyOnceError>),
 }
 
 /// What an error says about the call, for logs and metrics.
@@ -126,6 +130,32 @@ impl Error {
                 http_status: Some(redirect.http_status),
                 ..ErrorMeta::default()
             },
+            Error::ExactlyOnce(settle) => ErrorMeta {
+                operation: Some(settle.operation),
+                ..ErrorMeta::default()
+            },
+        }
+    }
+
+    /// The `referenceId` given to [`crate::Client::create_bill_once`] belongs to a different
+    /// bill (its biller, consumer or amounts differ). Nothing was created.
+    pub fn is_reference_id_mismatch(&self) -> bool {
+        self.exactly_once_error()
+            .is_some_and(crate::exactly_once::ExactlyOnceError::is_reference_id_mismatch)
+    }
+
+    /// [`crate::Client::create_bill_once`] or [`crate::Client::confirm_debit_once`] gave up:
+    /// the outcome is still unknown after every lookup allowed.
+    pub fn is_still_unknown(&self) -> bool {
+        self.exactly_once_error()
+            .is_some_and(crate::exactly_once::ExactlyOnceError::is_still_unknown)
+    }
+
+    /// The unsettled call, with its `referenceId` (or bill ids) and the steps tried.
+    pub fn exactly_once_error(&self) -> Option<&crate::exactly_once::ExactlyOnceError> {
+        match self {
+            Error::ExactlyOnce(settle) => Some(settle),
+            _ => None,
         }
     }
 
@@ -246,6 +276,7 @@ impl fmt::Display for Error {
             Error::Config(config) => fmt::Display::fmt(config, f),
             Error::Webhook(webhook) => fmt::Display::fmt(webhook, f),
             Error::Redirected(redirect) => fmt::Display::fmt(redirect, f),
+            Error::ExactlyOnce(settle) => fmt::Display::fmt(settle, f),
         }
     }
 }

@@ -141,7 +141,7 @@ async fn advance_clock(State(app): State<App>, body: Bytes) -> Reply {
         Ok(advance) => {
             let by = Duration::from_secs(advance.seconds)
                 .saturating_add(Duration::from_millis(advance.ms));
-            app.clock.advance(by);
+            super::advance_clock(&app, by);
             clock_body(&app)
         }
         Err(reply) => reply,

@@ -266,6 +266,10 @@ pub enum Fault {
     Drop(DropMode),
     /// Handle the call, then answer HTTP 200 with a truncated, unparsable JSON body.
     MalformedBody,
+    /// Close the connection without answering; the call (if its token is valid) takes effect
+    /// only once the sandbox's clock has moved this far on: until then a lookup finds nothing,
+    /// as when a request is still in flight inside EnKash after a timeout.
+    ApplyLate(Duration),
 }
 
 impl Fault {
@@ -319,8 +323,13 @@ impl Fault {
         Self::MalformedBody
     }
 
+    /// [`Fault::ApplyLate`]: the call lands `after` this much sandbox time.
+    pub fn apply_late(after: Duration) -> Self {
+        Self::ApplyLate(after)
+    }
+
     /// The fault's kind, as the control endpoint names it (`delay`, `status`, `drop_before_apply`,
-    /// `apply_then_drop`, `malformed_body`).
+    /// `apply_then_drop`, `malformed_body`, `apply_late`).
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Delay(_) => "delay",
@@ -328,6 +337,7 @@ impl Fault {
             Self::Drop(DropMode::DropBeforeApply) => "drop_before_apply",
             Self::Drop(DropMode::ApplyThenDrop) => "apply_then_drop",
             Self::MalformedBody => "malformed_body",
+            Self::ApplyLate(_) => "apply_late",
         }
     }
 }
@@ -361,6 +371,8 @@ pub(crate) enum FaultSpec {
     ApplyThenDrop,
     /// `{"kind":"malformed_body"}`
     MalformedBody,
+    /// `{"kind":"apply_late","seconds":120}`: lands after that much sandbox time.
+    ApplyLate { seconds: u64 },
 }
 
 fn internal_server_error() -> u16 {
@@ -384,6 +396,7 @@ impl From<FaultSpec> for Fault {
             FaultSpec::DropBeforeApply => Fault::drop_before_apply(),
             FaultSpec::ApplyThenDrop => Fault::apply_then_drop(),
             FaultSpec::MalformedBody => Fault::malformed_body(),
+            FaultSpec::ApplyLate { seconds } => Fault::apply_late(Duration::from_secs(seconds)),
         }
     }
 }

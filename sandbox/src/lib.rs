@@ -121,6 +121,7 @@ mod catalogue;
 mod clock;
 mod control;
 mod faults;
+mod late;
 mod listener;
 mod ops;
 mod receivables;
@@ -236,6 +237,8 @@ pub(crate) struct Shared {
     clock: clock::Clock,
     /// Ends when the latest Vendor Payment answer was delivered; the next one waits for it.
     vendor_answers: Mutex<Option<oneshot::Receiver<()>>>,
+    /// Calls under [`Fault::ApplyLate`] waiting for their time.
+    late: late::LateCalls,
 }
 
 impl Shared {
@@ -246,6 +249,7 @@ impl Shared {
 
     /// Back to the records of a fresh start; tokens and the clock stay.
     fn reset(&self) {
+        self.late.clear();
         let mut state = self.lock();
         state.reset();
         seed_records(&self.config, &mut state);
@@ -274,6 +278,12 @@ async fn wait_for<T>(count: usize, timeout: Duration, read: impl Fn() -> Vec<T>)
 
 /// The shared handle the handlers receive.
 type App = Arc<Shared>;
+
+/// Moves the clock forward; calls under [`Fault::ApplyLate`] whose time has come land now.
+fn advance_clock(app: &App, by: Duration) {
+    app.clock.advance(by);
+    app.late.run_due(app);
+}
 
 /// Entry point of the sandbox.
 #[derive(Debug)]
@@ -446,6 +456,7 @@ impl SandboxBuilder {
             connections: Arc::default(),
             clock: clock::Clock::default(),
             vendor_answers: Mutex::new(None),
+            late: late::LateCalls::default(),
         });
 
         let service =
@@ -732,7 +743,7 @@ impl SandboxHandle {
     /// Moves the sandbox's clock forward by `by`: tokens expire, approved bills settle and
     /// Vendor Payment response webhooks go out as if that time had passed. Time never goes back.
     pub fn advance_clock(&self, by: Duration) {
-        self.app.clock.advance(by);
+        advance_clock(&self.app, by);
     }
 
     /// Forgets every record, scripted fault, counter, webhook delivery and journal entry, then

@@ -214,8 +214,10 @@ async fn serve(
     app: App,
     operation: Operation,
     call: Call,
-    handle: impl FnOnce(&App, &Call, &[u8]) -> Answer,
+    handle: impl FnOnce(&App, &Call, &[u8]) -> Answer + Send + 'static,
 ) -> Response {
+    // Calls that were in flight and whose time has come land before this one is served.
+    app.late.run_due(&app);
     let (fault, sequence) = {
         let mut state = app.lock();
         *state.stats.calls.entry(operation).or_default() += 1;
@@ -249,6 +251,25 @@ async fn serve(
         Some(Fault::Drop(DropMode::DropBeforeApply)) => {
             answered(None);
             return cut(&call);
+        }
+        Some(Fault::ApplyLate(after)) => {
+            answered(None);
+            let response = cut(&call);
+            // Only a call EnKash accepted on arrival can land later.
+            let accepted =
+                operation == Operation::OauthToken || has_valid_token(&app, &call.headers);
+            if accepted {
+                let due = app.clock.now() + *after;
+                app.late.push(
+                    due,
+                    Box::new(move |app: &App| {
+                        if let Ok(body) = &call.body {
+                            let _ = handle(app, &call, body);
+                        }
+                    }),
+                );
+            }
+            return response;
         }
         _ => {}
     }
@@ -463,7 +484,7 @@ async fn serve_ar(
     app: App,
     operation: Operation,
     call: Call,
-    handle: impl FnOnce(&App, &Call, &QueryParams, &[u8]) -> Answer,
+    handle: impl FnOnce(&App, &Call, &QueryParams, &[u8]) -> Answer + Send + 'static,
 ) -> Response {
     serve(app, operation, call, |app, call, body| {
         let answer = QueryParams::parse(call.query.as_deref())
