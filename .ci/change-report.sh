@@ -12,15 +12,20 @@
 #   bash .ci/change-report.sh HEAD     # uncommitted work against the last commit
 #   bash .ci/change-report.sh REV      # against any revision
 #
-# The full openapi-diff answer (JSON) is kept in target/change-report/openapi-diff.json.
+# The full openapi-diff answer (JSON, with the schema of the values each difference adds or takes
+# away) is kept in target/change-report/openapi-diff.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
 base=${1:-HEAD^}
 if ! base_commit=$(git rev-parse --verify --quiet "$base^{commit}"); then
-  echo "change-report: no revision $base (the first commit, or a shallow clone): nothing to compare"
-  exit 0
+  if [[ $# -eq 0 ]]; then
+    echo "change-report: no previous commit (the first one, or a shallow clone): nothing to compare"
+    exit 0
+  fi
+  echo "change-report: no revision $base" >&2
+  exit 2
 fi
 echo "change report: the working tree against $base ($(git log -1 --format='%h %s' "$base_commit"))"
 
@@ -37,14 +42,16 @@ elif git show "$base_commit:spec/enkash.yaml" | cmp -s - spec/enkash.yaml; then
   echo "spec/enkash.yaml is the same as at $base: no change to the API"
 else
   git show "$base_commit:spec/enkash.yaml" >"$out/base.yaml"
-  git diff --no-index --stat "$out/base.yaml" spec/enkash.yaml | tail -1 || true
+  echo "-- the spec's own diff"
+  git diff --no-index -U1 "$out/base.yaml" spec/enkash.yaml | sed -n '/^@@/,$p' | head -n 60 || true
+  echo "-- openapi-diff (every operation a changed schema reaches)"
   # openapi-diff exits 1 both for a breaking change and for its own failure: only its answer (a
   # header line, then JSON) tells them apart.
   status=0
   .ci/node_modules/.bin/openapi-diff "$out/base.yaml" spec/enkash.yaml >"$out/openapi-diff.txt" \
     2>"$out/openapi-diff.err" || status=$?
   python3 - "$out" "$status" <<'PY'
-import json, sys
+import json, re, sys
 
 out, status = sys.argv[1], int(sys.argv[2])
 text = open(f"{out}/openapi-diff.txt").read()
@@ -63,22 +70,33 @@ if outcome is None or status not in (0, 1) or (status == 1) != outcome.get("brea
 json.dump(outcome, open(f"{out}/openapi-diff.json", "w"), indent=2)
 
 
-def where(difference):
-    places = []
+def where(location):
+    """`paths./a/b.put.requestBody.content.application/json.schema` -> `PUT /a/b request body`."""
+    match = re.match(r"paths\.(/.*?)\.(get|put|post|delete|patch|head|options|trace)\.(.*)", location)
+    if not match:
+        return location
+    path, method, rest = match.groups()
+    rest = re.sub(r"\.content\.[^.]+/[^.]+\.schema$", "", rest)
+    rest = re.sub(r"^requestBody$", "request body", rest)
+    rest = re.sub(r"^responses\.(\w+)$", r"response \1", rest)
+    return f"{method.upper()} {path} {rest}"
+
+
+def places(difference):
+    found = []
     for side in ("sourceSpecEntityDetails", "destinationSpecEntityDetails"):
         for detail in difference.get(side, []):
-            if detail["location"] not in places:
-                places.append(detail["location"])
-    return " -> ".join(places)
+            if where(detail["location"]) not in found:
+                found.append(where(detail["location"]))
+    return ", ".join(found)
 
 
-def changed(difference):
-    """What the change takes out of (remove) or adds to (add) the values accepted, in short."""
-    schema = (difference.get("details") or {}).get("differenceSchema")
-    if schema is None:
-        return ""
-    text = json.dumps(schema, separators=(",", ":"))
-    return text if len(text) <= 240 else text[:237] + "..."
+def meaning(code):
+    if code.endswith(".scope.remove"):
+        return "accepts fewer values than before"
+    if code.endswith(".scope.add"):
+        return "accepts more values than before"
+    return code.rsplit(".", 1)[-1] + "d"
 
 
 labels = [
@@ -91,11 +109,7 @@ for key, label in labels:
     found = outcome.get(key, [])
     counts.append(f"{len(found)} {label}")
     for difference in found:
-        print(f"{label:<12} {difference['code']}  {where(difference)}")
-        detail = changed(difference)
-        if detail:
-            verb = "no longer accepted" if difference["action"] == "remove" else "now accepted"
-            print(f"{'':<12}   {verb}: {detail}")
+        print(f"{label:<12} {places(difference)}: {meaning(difference['code'])} ({difference['code']})")
 print("openapi-diff: " + ", ".join(counts))
 PY
 fi
@@ -103,6 +117,13 @@ fi
 echo
 semver_checks="$root/.ci/bin/cargo-semver-checks"
 echo "== (b) the public Rust API of the crate ($("$semver_checks" --version))"
+# The files the published package is made of (Cargo.toml's `include`, and the lock file that picks
+# the versions of the types it re-exports): unchanged, its public API is too.
+if git diff --quiet "$base_commit" -- Cargo.toml Cargo.lock build.rs build spec src generated; then
+  echo "no file of the package changed since $base: the public API is the same"
+  echo "change-report: done"
+  exit 0
+fi
 # The default features and `axum`, the one feature that adds public items (`codegen` produces the
 # same code from the spec, `exact-scale` changes how numbers are read). The rustdoc of both
 # revisions builds in target/semver-checks.
