@@ -41,3 +41,23 @@ else
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libssl-dev pkg-config
 fi
+
+# --- Rust: cargo-semver-checks (the change report's public API diff) --------
+# Built from crates.io source (about ten minutes on two cores), so it is kept outside the clone,
+# by version, where every clone on the machine finds it; a new machine builds it once.
+# .ci/bin/cargo-semver-checks links to it.
+SEMVER_CHECKS_VERSION=0.51.0
+SEMVER_CHECKS_ROOT="${ENKASH_TOOLS_CACHE:-$HOME/.cache/enkash-ci}/cargo-semver-checks-$SEMVER_CHECKS_VERSION"
+if [[ -x "$SEMVER_CHECKS_ROOT/bin/cargo-semver-checks" ]]; then
+  echo "install-tools: cargo-semver-checks $SEMVER_CHECKS_VERSION up to date"
+else
+  echo "install-tools: cargo install cargo-semver-checks $SEMVER_CHECKS_VERSION"
+  started=$(date +%s)
+  cargo install --quiet --locked cargo-semver-checks \
+    --version "$SEMVER_CHECKS_VERSION" --root "$SEMVER_CHECKS_ROOT.partial"
+  rm -rf "$SEMVER_CHECKS_ROOT"
+  mv "$SEMVER_CHECKS_ROOT.partial" "$SEMVER_CHECKS_ROOT"
+  echo "install-tools: cargo-semver-checks built in $(( $(date +%s) - started )) s"
+fi
+mkdir -p .ci/bin
+ln -sfn "$SEMVER_CHECKS_ROOT/bin/cargo-semver-checks" .ci/bin/cargo-semver-checks
