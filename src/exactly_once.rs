@@ -744,7 +744,8 @@ impl Client {
     /// Confirms the debit of bills exactly once. It looks up each bill's approval status and
     /// sends the confirmation only for the bills still waiting for it (`MAKER_APPROVAL_PENDING`).
     /// After an unknown outcome it waits [`SettlePolicy::wait`] and does the same again, so a
-    /// bill already approved is never sent again, in this call or in a later one.
+    /// bill already approved is never sent again, in this call or in a later one. `request` is
+    /// the body or its builder; a builder missing a field is [`Error::InvalidRequest`].
     ///
     /// Errors: [`Error::ExactlyOnce`] with [`ExactlyOnceError::is_still_unknown`] when some
     /// bill's status is still unknown after [`SettlePolicy::rounds`] settle waits (it names them);
@@ -754,22 +755,25 @@ impl Client {
     /// ```no_run
     /// # async fn confirm(client: &enkash::Client) -> Result<(), enkash::Error> {
     /// use enkash::types;
-    /// let request = types::UtilityPaymentApprovalRequest {
-    ///     utility_payment_ids: vec!["UTIL-87654321".into()],
-    ///     approval_status: None,
-    ///     remarks: None,
-    /// };
+    /// let request = types::UtilityPaymentApprovalRequest::builder()
+    ///     .utility_payment_ids(vec!["UTIL-87654321".to_owned()]);
     /// client.confirm_debit_once(request).await?;
     /// # Ok(())
     /// # }
     /// ```
     pub async fn confirm_debit_once(
         &self,
-        request: types::UtilityPaymentApprovalRequest,
+        request: impl TryInto<types::UtilityPaymentApprovalRequest, Error: fmt::Display>,
     ) -> Result<(), Error> {
+        let mut request = request.try_into().map_err(|err| {
+            invalid(
+                operations::CONFIRM_DEBIT.id,
+                "UtilityPaymentApprovalRequest",
+                &err,
+            )
+        })?;
         let policy = &self.inner.config().settle;
         let mut trail = Trail::new(operations::CONFIRM_DEBIT.id);
-        let mut request = request;
         // Every bill is looked up before anything is sent, so a call made again (after an
         // error, or after the process died) never confirms a bill already approved.
         let mut unsettled = request.utility_payment_ids.clone();
