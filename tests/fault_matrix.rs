@@ -109,7 +109,8 @@ impl Fault {
     fn timeouts(self) -> Timeouts {
         let (connect, attempt) = match self {
             Fault::ConnectTimeout => (Duration::from_millis(200), Duration::from_secs(2)),
-            Fault::ReadTimeout => (Duration::from_secs(1), Duration::from_millis(300)),
+            // Long enough for the token answer on a busy machine; the data answer comes later.
+            Fault::ReadTimeout => (Duration::from_secs(1), Duration::from_secs(1)),
             Fault::DripFeed => (Duration::from_secs(1), Duration::from_secs(1)),
             _ => (Duration::from_secs(1), Duration::from_secs(2)),
         };
@@ -143,7 +144,7 @@ impl Fault {
                 }
             }
             Fault::ResetAfterRequest => Action::Drop,
-            Fault::ReadTimeout => Action::Delay(Duration::from_secs(2), Box::new(success())),
+            Fault::ReadTimeout => Action::Delay(Duration::from_secs(3), Box::new(success())),
             Fault::Gateway(status) => html(status),
             Fault::TooManyRequests { retry_after } => {
                 let mut headers = vec![("content-type", "application/json".to_owned())];
